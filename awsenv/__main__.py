@@ -1,0 +1,3 @@
+from awsenv.entry import main
+
+raise SystemExit(main())

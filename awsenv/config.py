@@ -1,0 +1,319 @@
+"""The AWS config and credentials files, read the way botocore reads them.
+
+Reading happens on every `awsenv use`, so this module uses a small parser of its own instead of
+configparser: the same rules as botocore's RawConfigParser (`=` or `:` delimiters, full-line
+`#`/`;` comments, indented continuation lines, keys lower-cased, duplicates are errors, a
+`[DEFAULT]` section inherited by all) at a fraction of the import cost, and it keeps the line of
+every section for messages. Edits of the config file go through configupdater elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from awsenv.errors import ConfigError, ProfileNotFound
+
+_SECTION = re.compile(r"\[(?P<header>.+)\]")
+_OPTION = re.compile(r"(?P<option>.*?)\s*[=:]\s*(?P<value>.*)$")
+DEFAULT_SCOPE = "sso:account:access"
+
+
+def config_path(environ: Mapping[str, str] = os.environ) -> Path:
+    return Path(os.path.expanduser(environ.get("AWS_CONFIG_FILE") or "~/.aws/config"))
+
+
+def credentials_path(environ: Mapping[str, str] = os.environ) -> Path:
+    raw = environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials"
+    return Path(os.path.expanduser(raw))
+
+
+@dataclass(frozen=True)
+class Section:
+    name: str
+    path: Path
+    line: int
+    values: dict[str, str]
+
+
+def parse_ini(text: str, path: Path) -> list[Section]:
+    """Parse INI text as RawConfigParser would; errors name the file and line."""
+    parsed: list[tuple[str, int, dict[str, list[str]]]] = []
+    current: dict[str, list[str]] | None = None
+    option: str | None = None
+    indent = 0
+
+    def fail(lineno: int, why: str) -> ConfigError:
+        return ConfigError(f"{path}, line {lineno}: {why}")
+
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        stripped = raw.strip()
+        if stripped.startswith(("#", ";")):
+            continue
+        if not stripped:
+            if current is not None and option is not None:
+                current[option].append("")
+            else:
+                indent = 1 << 30
+            continue
+        cur_indent = len(raw) - len(raw.lstrip())
+        if current is not None and option is not None and cur_indent > indent:
+            current[option].append(stripped)
+            continue
+        indent = cur_indent
+        header = _SECTION.match(stripped)
+        if header:
+            name = header.group("header")
+            if any(name == seen for seen, _, _ in parsed):
+                raise fail(lineno, f"section [{name}] appears twice")
+            current, option = {}, None
+            parsed.append((name, lineno, current))
+            continue
+        if current is None:
+            raise fail(lineno, "a setting before any [section] header")
+        match = _OPTION.match(stripped)
+        if not match or not match.group("option"):
+            raise fail(lineno, f"expected 'name = value', found {stripped[:40]!r}")
+        option = match.group("option").rstrip().lower()
+        if option in current:
+            raise fail(lineno, f"'{option}' is set twice in this section")
+        current[option] = [match.group("value").strip()]
+
+    joined = [
+        Section(name, path, line, {k: "\n".join(v).rstrip() for k, v in values.items()})
+        for name, line, values in parsed
+    ]
+    defaults = next((s.values for s in joined if s.name == "DEFAULT"), None)
+    sections = [s for s in joined if s.name != "DEFAULT"]
+    if defaults:
+        for section in sections:
+            for key, value in defaults.items():
+                section.values.setdefault(key, value)
+    return sections
+
+
+def read_ini(path: Path) -> list[Section]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    return parse_ini(text, path)
+
+
+def _section_name(header: str, prefix: str) -> str | None:
+    """NAME from `[prefix NAME]`, split like botocore does (shlex, so quotes are allowed)."""
+    if not header.startswith(prefix):
+        return None
+    if '"' in header or "'" in header or "\\" in header:
+        import shlex  # only for the rare quoted section names
+
+        try:
+            parts = shlex.split(header)
+        except ValueError:
+            return None
+    else:
+        parts = header.split()
+    return parts[1] if len(parts) == 2 and parts[0] == prefix else None
+
+
+@dataclass(frozen=True)
+class SsoSession:
+    name: str
+    start_url: str
+    region: str
+    # None when the config names no scopes: the AWS CLI keys its registration cache on that.
+    scopes: tuple[str, ...] | None
+    path: Path
+    line: int
+
+    @property
+    def login_scopes(self) -> list[str]:
+        return list(self.scopes) if self.scopes else [DEFAULT_SCOPE]
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    settings: dict[str, str]
+    path: Path | None
+    line: int
+
+    def get(self, key: str) -> str | None:
+        return self.settings.get(key) or None
+
+    @property
+    def kind(self) -> str:
+        """What resolves this profile's credentials, in botocore's order of precedence."""
+        s = self.settings
+        if "role_arn" in s:
+            return "assume-role"
+        if "web_identity_token_file" in s:
+            return "web-identity"
+        if "sso_session" in s:
+            return "sso"
+        if "sso_start_url" in s or "sso_account_id" in s:
+            return "sso-legacy"
+        if "aws_access_key_id" in s:
+            return "static"
+        if "credential_process" in s:
+            return "process"
+        return "config-only"
+
+    @property
+    def region(self) -> str | None:
+        return self.get("region")
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}, line {self.line}" if self.path else "(no file)"
+
+
+def _parse_scopes(raw: str | None) -> tuple[str, ...] | None:
+    if raw is None:
+        return None
+    return tuple(s.strip() for s in raw.split(",") if s.strip())
+
+
+@dataclass
+class AwsConfig:
+    profiles: dict[str, Profile]
+    sso_sessions: dict[str, SsoSession]
+    path: Path
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] = os.environ) -> AwsConfig:
+        path = config_path(environ)
+        profiles: dict[str, Profile] = {}
+        sessions: dict[str, SsoSession] = {}
+        for section in read_ini(path):
+            if section.name == "default":
+                name: str | None = "default"
+            else:
+                name = _section_name(section.name, "profile")
+            if name is not None:
+                profiles[name] = Profile(name, section.values, path, section.line)
+                continue
+            session = _section_name(section.name, "sso-session")
+            if session is not None:
+                v = section.values
+                sessions[session] = SsoSession(
+                    session,
+                    v.get("sso_start_url", ""),
+                    v.get("sso_region", ""),
+                    _parse_scopes(v.get("sso_registration_scopes")),
+                    path,
+                    section.line,
+                )
+        # Like botocore, a credentials-file section adds to (and overrides) the config profile.
+        for section in read_ini(credentials_path(environ)):
+            known = profiles.get(section.name)
+            if known is None:
+                profiles[section.name] = Profile(
+                    section.name, section.values, section.path, section.line
+                )
+            else:
+                merged = {**known.settings, **section.values}
+                profiles[section.name] = Profile(known.name, merged, known.path, known.line)
+        return cls(profiles, sessions, path)
+
+    def profile(self, name: str) -> Profile:
+        try:
+            return self.profiles[name]
+        except KeyError:
+            raise ProfileNotFound(name, suggest(name, list(self.profiles))) from None
+
+    def sso_session_of(self, profile: Profile) -> SsoSession:
+        """The sso-session a profile uses; checks what a login and GetRoleCredentials need."""
+        name = profile.settings["sso_session"]
+        session = self.sso_sessions.get(name)
+        if session is None:
+            raise ConfigError(
+                f'The specified sso-session does not exist: "{name}"',
+                hint=f"profile {profile.name} at {profile.where}",
+            )
+        missing = [
+            key
+            for key, value in (("sso_start_url", session.start_url), ("sso_region", session.region))
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                f"sso-session {name} is missing {', '.join(missing)}",
+                hint=f"{session.path}, line {session.line}",
+            )
+        return session
+
+
+def suggest(name: str, names: list[str]) -> list[str]:
+    """Up to three known names close to `name` (only computed on the error path)."""
+    import difflib
+
+    folded = {n.casefold(): n for n in names}
+    exact_case = [folded[name.casefold()]] if name.casefold() in folded else []
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    contains = [n for n in names if name.casefold() in n.casefold()]
+    seen: dict[str, None] = dict.fromkeys(exact_case + close + contains)
+    return list(seen)[:3]
+
+
+@dataclass(frozen=True)
+class SsoTarget:
+    """Everything needed to log in for a profile and fetch its role credentials."""
+
+    profile: str
+    start_url: str
+    region: str
+    session_name: str | None  # None for legacy profiles (start URL on the profile itself)
+    scopes: tuple[str, ...] | None
+    account_id: str
+    role_name: str
+
+    @property
+    def label(self) -> str:
+        return f"sso-session {self.session_name}" if self.session_name else self.start_url
+
+
+def sso_target(config: AwsConfig, profile: Profile) -> SsoTarget:
+    """The SSO login a profile uses; ConfigError naming the file when the profile is incomplete."""
+    if profile.kind == "sso":
+        session = config.sso_session_of(profile)
+        start_url, region, name, scopes = (
+            session.start_url, session.region, session.name, session.scopes
+        )
+    elif profile.kind == "sso-legacy":
+        start_url, region = profile.get("sso_start_url") or "", profile.get("sso_region") or ""
+        name, scopes = None, None
+    else:
+        raise ConfigError(f"profile {profile.name} is not an SSO profile", hint=profile.where)
+    required = {"sso_account_id": profile.get("sso_account_id"),
+                "sso_role_name": profile.get("sso_role_name")}
+    if name is None:
+        required.update(sso_start_url=start_url or None, sso_region=region or None)
+    missing = [key for key, value in required.items() if not value]
+    if missing:
+        raise ConfigError(
+            f"profile {profile.name} is missing {', '.join(missing)}", hint=profile.where
+        )
+    return SsoTarget(
+        profile.name, start_url, region, name, scopes,
+        required["sso_account_id"] or "", required["sso_role_name"] or "",
+    )
+
+
+def session_target(config: AwsConfig, session_name: str) -> SsoTarget:
+    """A login target for `--sso-session NAME`, with no account or role."""
+    if session_name not in config.sso_sessions:
+        raise ConfigError(
+            f'The specified sso-session does not exist: "{session_name}"',
+            hint=f"sessions in {config.path}: {', '.join(config.sso_sessions) or 'none'}",
+        )
+    fake = Profile("", {"sso_session": session_name}, None, 0)
+    session = config.sso_session_of(fake)
+    return SsoTarget("", session.start_url, session.region, session.name, session.scopes, "", "")

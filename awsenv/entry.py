@@ -1,0 +1,55 @@
+"""The `awsenv` program: hot verbs take a fast path, everything else goes to the typer CLI.
+
+Errors become one line on stderr and an exit code; a traceback only with AWSENV_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from awsenv.errors import EXIT_ERROR, AwsenvError
+
+# Verbs whose stdout the shell integration evaluates.
+EVAL_VERBS = ("use", "unset", "logout")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    from awsenv import shells, ui
+
+    if args[:1] and args[0] in EVAL_VERBS:
+        shells.reserve_stdout()
+    try:
+        if args[:1] and args[0] in ("use", "unset"):
+            from awsenv import fast
+
+            code = fast.run(args)
+            if code is not None:
+                _hint_if_not_integrated(args[0])
+                return code
+        from awsenv import cli
+
+        return cli.run(args)
+    except AwsenvError as exc:
+        ui.say(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        ui.say("interrupted")
+        return 130
+    except Exception as exc:
+        if os.environ.get("AWSENV_DEBUG"):
+            raise
+        ui.say(f"internal error: {type(exc).__name__}: {exc} (AWSENV_DEBUG=1 shows details)")
+        return EXIT_ERROR
+
+
+def _hint_if_not_integrated(verb: str) -> None:
+    from awsenv import shells, ui
+
+    if not os.environ.get("AWSENV_SHELL") and shells.code_goes_to_terminal():
+        shell = shells.detect()
+        ui.say(
+            f"`{verb}` prints shell code for the awsenv shell function; load it with: "
+            f'eval "$(awsenv init {shell})"'
+        )

@@ -1,0 +1,54 @@
+"""Private files written whole: temp file + rename, 0600 in a 0700 directory."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def ensure_private_dir(path: Path) -> None:
+    """Create `path` (and parents) as 0700; an existing directory keeps its mode."""
+    if not path.is_dir():
+        os.makedirs(path, mode=0o700, exist_ok=True)
+
+
+def write_private(path: Path, data: str) -> None:
+    """Atomically replace `path` with `data`, readable by the owner only.
+
+    mkstemp creates the file 0600, so the content is never readable by others, even briefly.
+    """
+    ensure_private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_json(path: Path, value: dict[str, Any]) -> None:
+    """Write `value` as botocore's JSONFileCache does: json.dumps defaults, no newline."""
+    write_private(path, json.dumps(value))
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    """The JSON object in `path`; None when missing. Raises ValueError when unreadable."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return None
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value

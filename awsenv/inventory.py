@@ -1,0 +1,70 @@
+"""What `list` and `current` show: each profile with its account, role and session state."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from awsenv import tokens
+from awsenv.config import AwsConfig, Profile, sso_target
+from awsenv.errors import ConfigError
+
+# Session states, from best to worst.
+VALID, REFRESHABLE, EXPIRED, NO_LOGIN, UNREADABLE, MISCONFIGURED = (
+    "valid", "refreshable", "expired", "none", "unreadable", "misconfigured"
+)
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    kind: str
+    account: str | None
+    role: str | None
+    region: str | None
+    session: str | None
+    state: str | None
+    expires_in: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def session_state(token: tokens.SsoToken | None, now: datetime) -> tuple[str, int | None]:
+    if token is None:
+        return NO_LOGIN, None
+    left = int(token.remaining(now))
+    if left > 0:
+        return VALID, left
+    return (REFRESHABLE if token.refreshable(now) else EXPIRED), left
+
+
+def describe(config: AwsConfig, profile: Profile, now: datetime,
+             seen: dict[tuple[str, str | None], tuple[str, int | None]]) -> Row:
+    account = profile.get("sso_account_id")
+    role = profile.get("sso_role_name") or profile.get("role_arn")
+    session = state = None
+    expires_in = None
+    if profile.kind in ("sso", "sso-legacy"):
+        try:
+            target = sso_target(config, profile)
+        except ConfigError:
+            state = MISCONFIGURED
+        else:
+            session = target.session_name or target.start_url
+            key = (target.start_url, target.session_name)
+            if key not in seen:
+                try:
+                    seen[key] = session_state(
+                        tokens.load_token(target.start_url, target.session_name), now
+                    )
+                except tokens.CorruptCacheFile:
+                    seen[key] = (UNREADABLE, None)
+            state, expires_in = seen[key]
+    return Row(profile.name, profile.kind, account, role, profile.region, session, state, expires_in)
+
+
+def rows(config: AwsConfig, now: datetime) -> list[Row]:
+    seen: dict[tuple[str, str | None], tuple[str, int | None]] = {}
+    return [describe(config, p, now, seen) for p in config.profiles.values()]

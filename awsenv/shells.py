@@ -1,0 +1,123 @@
+"""Shell code for bash, zsh and fish: quoting, exports, and the `init` integration.
+
+Every value reaching shell code passes through `quote`, so a profile name or a value read from a
+file is data in every shell, never code.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TextIO
+
+from awsenv.errors import AwsenvError
+
+SHELLS = ("bash", "zsh", "fish")
+# Values awsenv exports: a name and its new value, or None to unset it.
+Change = tuple[str, "str | None"]
+
+
+class UnsupportedShell(AwsenvError):
+    pass
+
+
+def quote(shell: str, value: str) -> str:
+    """`value` as one literal word of `shell`."""
+    if "\0" in value:
+        raise AwsenvError("a value to export contains a NUL byte, which no shell can hold")
+    if shell == "fish":
+        # In fish single quotes only \\ and \' are special.
+        return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    # POSIX single quotes take everything literally; a quote is closed, escaped, reopened.
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def render(shell: str, changes: Iterable[Change]) -> str:
+    """Shell code applying `changes`, one statement a line."""
+    lines = []
+    for name, value in changes:
+        if not name.isidentifier() or not name.isascii():
+            raise AwsenvError(f"refusing to export a variable named {name!r}")
+        if shell == "fish":
+            lines.append(f"set -e -g {name}" if value is None else f"set -gx {name} {quote(shell, value)}")
+        else:
+            lines.append(f"unset {name}" if value is None else f"export {name}={quote(shell, value)}")
+    return "".join(line + ";\n" for line in lines)
+
+
+def detect(environ: Mapping[str, str] = os.environ) -> str:
+    """The calling shell: AWSENV_SHELL (set by the integration), else what shellingham finds."""
+    named = environ.get("AWSENV_SHELL")
+    if named:
+        return check(named)
+    try:
+        import shellingham
+
+        name, _ = shellingham.detect_shell()
+    except (ImportError, RuntimeError):
+        name = os.path.basename(environ.get("SHELL", "")) or "bash"
+    return name if name in SHELLS else "bash"
+
+
+def check(shell: str) -> str:
+    if shell not in SHELLS:
+        raise UnsupportedShell(f"unsupported shell {shell!r}; awsenv supports {', '.join(SHELLS)}")
+    return shell
+
+
+def source_dir() -> Path:
+    """Where the `.bash`/`.zsh`/`.fish` sources live: `shell/` in the repo, or inside the wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "shell", here.parent / "shell"):
+        if candidate.is_dir():
+            return candidate
+    raise AwsenvError(f"the shell integration files are missing (looked beside {here})")
+
+
+def executable() -> str:
+    """The absolute path of the `awsenv` program, baked into the integration."""
+    argv0 = sys.argv[0]
+    if os.path.basename(argv0) == "awsenv" and os.path.isfile(argv0):
+        return os.path.abspath(argv0)
+    return shutil.which("awsenv") or "awsenv"
+
+
+def init_script(shell: str, exe: str | None = None) -> str:
+    """What `eval "$(awsenv init SHELL)"` runs: the program's path, then the integration."""
+    check(shell)
+    path = exe or executable()
+    assign = f"set -g __awsenv_exe {quote(shell, path)}" if shell == "fish" else (
+        f"__awsenv_exe={quote(shell, path)}"
+    )
+    body = (source_dir() / f"awsenv.{shell}").read_text(encoding="utf-8")
+    return f"{assign}\n{body}"
+
+
+_code_out: TextIO | None = None
+
+
+def reserve_stdout() -> None:
+    """Keep stdout for shell code only: fd 1 now points at stderr, the real one is kept aside.
+
+    Whatever else would print while a command runs (a browser started for a sign-in, a library's
+    stray print) then reaches the person, never the `eval` in the calling shell.
+    """
+    global _code_out
+    _code_out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+
+
+def emit(code: str) -> None:
+    """Write shell code for the calling shell's eval."""
+    out = _code_out or sys.stdout
+    out.write(code)
+    out.flush()
+
+
+def code_goes_to_terminal() -> bool:
+    """True when shell code would be shown rather than evaluated: integration not loaded."""
+    out = _code_out or sys.stdout
+    return out.isatty()

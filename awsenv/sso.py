@@ -1,0 +1,279 @@
+"""IAM Identity Center over the wire, through boto3: sign-in flows, refresh, role credentials.
+
+Every call goes through the real boto3 clients, so `AWS_ENDPOINT_URL_SSO_OIDC`/`_SSO` and
+`services` sections reach the same endpoints as the AWS CLI. Errors leave this module as
+awsenv errors with one-line messages; secrets never appear in them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import string
+import threading
+import time
+import uuid
+import webbrowser
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import botocore.exceptions
+
+from awsenv import tokens, ui
+from awsenv.awsapi import client as _aws_client
+from awsenv.awsapi import service_errors as _service_errors
+from awsenv.config import SsoTarget
+from awsenv.credentials import Credentials
+from awsenv.errors import LoginDenied
+from awsenv.timefmt import utc_now
+
+PKCE_GRANT_TYPES = ["authorization_code", "refresh_token"]
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+REDIRECT_URI = "http://127.0.0.1/oauth/callback"
+# How long a sign-in may wait for the user in the browser.
+LOGIN_TIMEOUT = 600.0
+
+
+# --- client registration -------------------------------------------------------------------
+
+
+def _registration(oidc: Any, target: SsoTarget, grant_types: list[str] | None) -> dict[str, Any]:
+    """A client registration from the AWS CLI's cache, or a new one written to it."""
+    scopes = list(target.scopes) if target.scopes is not None else None
+    path = tokens.registration_path(target.start_url, target.region, scopes, target.session_name)
+    now = utc_now()
+    cached = tokens.load_registration(path, now, grant_types)
+    if cached is not None:
+        return cached
+    name = target.session_name or str(int(time.time()))
+    request: dict[str, Any] = {"clientName": f"botocore-client-{name}", "clientType": "public"}
+    register_scopes = scopes
+    if grant_types:
+        register_scopes = scopes or ["sso:account:access"]
+        request.update(grantTypes=grant_types, redirectUris=[REDIRECT_URI], issuerUrl=target.start_url)
+    if register_scopes:
+        request["scopes"] = register_scopes
+    with _service_errors("RegisterClient"):
+        response = oidc.register_client(**request)
+    return tokens.save_registration(
+        path,
+        client_id=response["clientId"],
+        client_secret=response["clientSecret"],
+        expires_at=datetime.fromtimestamp(response["clientSecretExpiresAt"], timezone.utc),
+        scopes=register_scopes,
+        grant_types=grant_types,
+    )
+
+
+def _save(target: SsoTarget, response: dict[str, Any], registration: dict[str, Any] | None,
+          issued: datetime) -> tokens.SsoToken:
+    return tokens.save_token(
+        target.start_url,
+        target.session_name,
+        region=target.region,
+        access_token=response["accessToken"],
+        expires_at=issued + timedelta(seconds=response["expiresIn"]),
+        # Legacy (start-URL) tokens carry no registration: botocore never refreshes them.
+        registration=registration if target.session_name else None,
+        refresh_token=response.get("refreshToken") if target.session_name else None,
+    )
+
+
+# --- sign-in flows --------------------------------------------------------------------------
+
+
+def login(target: SsoTarget, *, device_code: bool, no_browser: bool) -> tokens.SsoToken:
+    """Sign in interactively and cache the token; PKCE unless device code is asked for."""
+    oidc = _aws_client("sso-oidc", target.region)
+    ui.say(f"signing in to {target.label} ({target.start_url})")
+    if device_code or target.session_name is None:
+        return _device_login(oidc, target, no_browser)
+    return _pkce_login(oidc, target, no_browser)
+
+
+def _show(url: str, no_browser: bool, user_code: str | None = None) -> None:
+    opened = False
+    if not no_browser:
+        ui.say("opening the sign-in page in your browser")
+        try:
+            opened = webbrowser.open_new_tab(url)
+        except webbrowser.Error:
+            opened = False
+    if not opened:
+        ui.say(f"open this URL to sign in:\n\n    {url}\n")
+    if user_code:
+        ui.say(f"check that the page shows the code {user_code}")
+
+
+def _device_login(oidc: Any, target: SsoTarget, no_browser: bool) -> tokens.SsoToken:
+    registration = _registration(oidc, target, None)
+    with _service_errors("StartDeviceAuthorization"):
+        auth = oidc.start_device_authorization(
+            clientId=registration["clientId"],
+            clientSecret=registration["clientSecret"],
+            startUrl=target.start_url,
+        )
+    interval = float(auth.get("interval") or 5)
+    deadline = time.monotonic() + min(float(auth.get("expiresIn") or LOGIN_TIMEOUT), LOGIN_TIMEOUT)
+    _show(auth["verificationUriComplete"], no_browser, auth.get("userCode"))
+    while True:
+        issued = utc_now()
+        response = None
+        with _service_errors("CreateToken"):
+            try:
+                response = oidc.create_token(
+                    grantType=DEVICE_GRANT,
+                    clientId=registration["clientId"],
+                    clientSecret=registration["clientSecret"],
+                    deviceCode=auth["deviceCode"],
+                )
+            except oidc.exceptions.AuthorizationPendingException:
+                pass
+            except oidc.exceptions.SlowDownException:
+                interval += 5
+            except oidc.exceptions.ExpiredTokenException:
+                raise LoginDenied("the sign-in was not completed in time") from None
+            except oidc.exceptions.AccessDeniedException:
+                raise LoginDenied("the sign-in was denied") from None
+        if response is not None:
+            return _save(target, response, registration, issued)
+        if time.monotonic() + interval > deadline:
+            raise LoginDenied("the sign-in was not completed in time")
+        time.sleep(interval)
+
+
+class _CallbackServer(HTTPServer):
+    """The one-shot loopback listener that receives the authorization code."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _CallbackHandler)
+        self.result: dict[str, list[str]] | None = None
+        self.done = threading.Event()
+
+
+class _CallbackHandler(BaseHTTPRequestHandler):
+    server: _CallbackServer
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        if url.path != "/oauth/callback":
+            self.send_error(404)
+            return
+        query = parse_qs(url.query)
+        ok = "code" in query and "error" not in query
+        body = b"awsenv: signed in. You can close this tab." if ok else b"awsenv: sign-in refused."
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.server.result = query
+        self.server.done.set()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # the request line carries the authorization code: never log it
+
+
+def _pkce_pair() -> tuple[str, str]:
+    alphabet = string.ascii_letters + string.digits + "-._~"
+    verifier = "".join(secrets.choice(alphabet) for _ in range(64))
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return verifier, base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def _pkce_login(oidc: Any, target: SsoTarget, no_browser: bool) -> tokens.SsoToken:
+    registration = _registration(oidc, target, PKCE_GRANT_TYPES)
+    verifier, challenge = _pkce_pair()
+    state = str(uuid.uuid4())
+    server = _CallbackServer()
+    redirect_uri = f"http://127.0.0.1:{server.server_port}/oauth/callback"
+    query = urlencode(
+        {
+            "response_type": "code",
+            "client_id": registration["clientId"],
+            "redirect_uri": redirect_uri,
+            "state": state,
+            "code_challenge_method": "S256",
+            "scopes": " ".join(target.scopes or ["sso:account:access"]),
+        }
+    )
+    url = f"{oidc.meta.endpoint_url.rstrip('/')}/authorize?{query}&code_challenge={challenge}"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread.start()
+    try:
+        _show(url, no_browser)
+        if not server.done.wait(LOGIN_TIMEOUT):
+            raise LoginDenied("the sign-in was not completed in time")
+    finally:
+        server.shutdown()
+        server.server_close()
+    result = server.result or {}
+    if "error" in result:
+        raise LoginDenied(f"the sign-in was denied ({result['error'][0]})")
+    if result.get("state", [""])[0] != state:
+        raise LoginDenied("the sign-in answer did not match this request (state mismatch)")
+    issued = utc_now()
+    with _service_errors("CreateToken"):
+        response = oidc.create_token(
+            grantType="authorization_code",
+            clientId=registration["clientId"],
+            clientSecret=registration["clientSecret"],
+            redirectUri=redirect_uri,
+            codeVerifier=verifier,
+            code=result["code"][0],
+        )
+    return _save(target, response, registration, issued)
+
+
+# --- refresh, role credentials, logout ------------------------------------------------------
+
+
+def refresh(target: SsoTarget, token: tokens.SsoToken) -> tokens.SsoToken:
+    """Renew an access token with its refresh token, as botocore does (InvalidGrant if dead)."""
+    oidc = _aws_client("sso-oidc", target.region)
+    data = token.data
+    issued = utc_now()
+    with _service_errors("CreateToken (refresh)"):
+        response = oidc.create_token(
+            grantType="refresh_token",
+            clientId=data["clientId"],
+            clientSecret=data["clientSecret"],
+            refreshToken=data["refreshToken"],
+        )
+    registration = {
+        "clientId": data["clientId"],
+        "clientSecret": data["clientSecret"],
+        "expiresAt": data["registrationExpiresAt"],
+    }
+    if "refreshToken" not in response:
+        response = {**response, "refreshToken": data["refreshToken"]}
+    return _save(target, response, registration, issued)
+
+
+def role_credentials(target: SsoTarget, token: tokens.SsoToken) -> Credentials:
+    portal = _aws_client("sso", target.region)
+    with _service_errors(f"GetRoleCredentials for {target.account_id}/{target.role_name}"):
+        response = portal.get_role_credentials(
+            roleName=target.role_name, accountId=target.account_id, accessToken=token.access_token
+        )
+    creds = response["roleCredentials"]
+    return Credentials(
+        creds["accessKeyId"],
+        creds["secretAccessKey"],
+        creds["sessionToken"],
+        datetime.fromtimestamp(creds["expiration"] / 1000, timezone.utc).replace(microsecond=0),
+        target.account_id,
+    )
+
+
+def logout(region: str, access_token: str) -> None:
+    """Revoke a token at the portal; errors are ignored, as the AWS CLI does."""
+    portal = _aws_client("sso", region)
+    try:
+        portal.logout(accessToken=access_token)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
+        pass
+

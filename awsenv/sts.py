@@ -1,0 +1,21 @@
+"""Who the credentials are: STS GetCallerIdentity."""
+
+from __future__ import annotations
+
+from awsenv.awsapi import client, service_errors
+from awsenv.credentials import Credentials
+
+
+def caller_identity(credentials: Credentials | None, region: str | None) -> dict[str, str]:
+    """The account, ARN and user id of `credentials`, or of what the environment provides."""
+    if credentials is None:
+        import boto3
+
+        with service_errors("GetCallerIdentity"):
+            sts = boto3.Session().client("sts", region_name=region or "us-east-1")
+            response = sts.get_caller_identity()
+    else:
+        sts = client("sts", region or "us-east-1", credentials)
+        with service_errors("GetCallerIdentity"):
+            response = sts.get_caller_identity()
+    return {"Account": response["Account"], "Arn": response["Arn"], "UserId": response["UserId"]}

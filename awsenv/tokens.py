@@ -1,0 +1,183 @@
+"""IAM Identity Center tokens and client registrations in `~/.aws/sso/cache`.
+
+Shared with botocore and the AWS CLI v2, so every file is named and written exactly as they do
+(see shared/reference/sso-protocol.md): a login by awsenv is a login for `aws`, and the reverse.
+Reading is stdlib-only: it runs on the `use` path, which must not import boto3.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from awsenv.errors import AwsenvError
+from awsenv.files import read_json, write_json
+from awsenv.timefmt import cache_format, parse_timestamp
+
+# botocore refreshes a token when less than this is left; awsenv does the same.
+REFRESH_WINDOW = 15 * 60
+# The AWS CLI registers a new client when less than this is left on the old one.
+REGISTRATION_WINDOW = 15 * 60
+
+
+def sso_cache_dir() -> Path:
+    return Path(os.path.expanduser(os.path.join("~", ".aws", "sso", "cache")))
+
+
+def token_cache_key(start_url: str, session_name: str | None) -> str:
+    """sha1 of the sso-session name, or of the start URL as configured for legacy profiles."""
+    source = session_name if session_name is not None else start_url
+    return hashlib.sha1(source.encode("utf-8")).hexdigest()
+
+
+def registration_cache_key(
+    start_url: str, region: str, scopes: list[str] | None, session_name: str | None
+) -> str:
+    args = {
+        "tool": "botocore",
+        "startUrl": start_url,
+        "region": region,
+        "scopes": scopes,
+        "session_name": session_name,
+    }
+    return hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+class CorruptCacheFile(AwsenvError):
+    """A cache file exists but cannot be used; callers treat it as absent and say so."""
+
+
+@dataclass(frozen=True)
+class SsoToken:
+    path: Path
+    data: dict[str, Any]
+    expires_at: datetime
+
+    @property
+    def access_token(self) -> str:
+        return str(self.data["accessToken"])
+
+    def remaining(self, now: datetime) -> float:
+        return (self.expires_at - now).total_seconds()
+
+    def refreshable(self, now: datetime) -> bool:
+        """True when botocore's refresh would be tried: refresh token and live registration."""
+        keys = ("refreshToken", "clientId", "clientSecret", "registrationExpiresAt")
+        if not all(self.data.get(k) for k in keys):
+            return False
+        try:
+            registration_end = parse_timestamp(str(self.data["registrationExpiresAt"]))
+        except ValueError:
+            return False
+        return (registration_end - now).total_seconds() > 0
+
+
+def token_path(start_url: str, session_name: str | None) -> Path:
+    return sso_cache_dir() / f"{token_cache_key(start_url, session_name)}.json"
+
+
+def load_token(start_url: str, session_name: str | None) -> SsoToken | None:
+    """The cached token, None when there is none; CorruptCacheFile when it is unusable."""
+    path = token_path(start_url, session_name)
+    try:
+        data = read_json(path)
+    except (ValueError, OSError) as exc:
+        raise CorruptCacheFile(f"the SSO token cache file {path} is unreadable ({exc})") from None
+    if data is None:
+        return None
+    if not data.get("accessToken") or not data.get("expiresAt"):
+        raise CorruptCacheFile(f"the SSO token cache file {path} lacks accessToken or expiresAt")
+    try:
+        expires_at = parse_timestamp(str(data["expiresAt"]))
+    except ValueError:
+        raise CorruptCacheFile(f"the SSO token cache file {path} has a bad expiresAt") from None
+    return SsoToken(path, data, expires_at)
+
+
+def save_token(
+    start_url: str,
+    session_name: str | None,
+    *,
+    region: str,
+    access_token: str,
+    expires_at: datetime,
+    registration: dict[str, Any] | None,
+    refresh_token: str | None,
+) -> SsoToken:
+    """Write a token file with the fields, order and formats of botocore and the AWS CLI."""
+    data: dict[str, Any] = {
+        "startUrl": start_url,
+        "region": region,
+        "accessToken": access_token,
+        "expiresAt": cache_format(expires_at),
+    }
+    if registration is not None:
+        data["clientId"] = registration["clientId"]
+        data["clientSecret"] = registration["clientSecret"]
+        data["registrationExpiresAt"] = registration["expiresAt"]
+    if refresh_token is not None:
+        data["refreshToken"] = refresh_token
+    path = token_path(start_url, session_name)
+    write_json(path, data)
+    return SsoToken(path, data, parse_timestamp(data["expiresAt"]))
+
+
+def remove_token(start_url: str, session_name: str | None) -> bool:
+    try:
+        token_path(start_url, session_name).unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def registration_path(
+    start_url: str, region: str, scopes: list[str] | None, session_name: str | None
+) -> Path:
+    key = registration_cache_key(start_url, region, scopes, session_name)
+    return sso_cache_dir() / f"{key}.json"
+
+
+def load_registration(path: Path, now: datetime, grant_types: list[str] | None) -> dict[str, Any] | None:
+    """A cached client registration fit for the flow, as the AWS CLI would reuse it."""
+    try:
+        data = read_json(path)
+    except (ValueError, OSError):
+        return None
+    if not data or not data.get("clientId") or not data.get("clientSecret"):
+        return None
+    try:
+        left = (parse_timestamp(str(data["expiresAt"])) - now).total_seconds()
+    except (KeyError, ValueError):
+        return None
+    if left <= REGISTRATION_WINDOW:
+        return None
+    if grant_types is not None and not set(grant_types) <= set(data.get("grantTypes") or ()):
+        return None
+    return data
+
+
+def save_registration(
+    path: Path,
+    *,
+    client_id: str,
+    client_secret: str,
+    expires_at: datetime,
+    scopes: list[str] | None,
+    grant_types: list[str] | None,
+) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "clientId": client_id,
+        "clientSecret": client_secret,
+        "expiresAt": cache_format(expires_at),
+    }
+    if scopes:
+        data["scopes"] = scopes
+    if grant_types:
+        data["grantTypes"] = grant_types
+    write_json(path, data)
+    return data
