@@ -32,8 +32,13 @@ class CredentialsRejected(AwsenvError):
 
 
 _THROTTLED = ("TooManyRequestsException", "ThrottlingException", "Throttling", "SlowDownException")
-_BAD_KEYS = ("ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId",
-             "SignatureDoesNotMatch", "UnrecognizedClientException")
+_BAD_KEYS = (
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+)
 
 
 def client(service: str, region: str, credentials: Credentials | None = None) -> Any:

@@ -285,15 +285,20 @@ def sso_target(config: AwsConfig, profile: Profile) -> SsoTarget:
     if profile.kind == "sso":
         session = config.sso_session_of(profile)
         start_url, region, name, scopes = (
-            session.start_url, session.region, session.name, session.scopes
+            session.start_url,
+            session.region,
+            session.name,
+            session.scopes,
         )
     elif profile.kind == "sso-legacy":
         start_url, region = profile.get("sso_start_url") or "", profile.get("sso_region") or ""
         name, scopes = None, None
     else:
         raise ConfigError(f"profile {profile.name} is not an SSO profile", hint=profile.where)
-    required = {"sso_account_id": profile.get("sso_account_id"),
-                "sso_role_name": profile.get("sso_role_name")}
+    required = {
+        "sso_account_id": profile.get("sso_account_id"),
+        "sso_role_name": profile.get("sso_role_name"),
+    }
     if name is None:
         required.update(sso_start_url=start_url or None, sso_region=region or None)
     missing = [key for key, value in required.items() if not value]
@@ -302,8 +307,13 @@ def sso_target(config: AwsConfig, profile: Profile) -> SsoTarget:
             f"profile {profile.name} is missing {', '.join(missing)}", hint=profile.where
         )
     return SsoTarget(
-        profile.name, start_url, region, name, scopes,
-        required["sso_account_id"] or "", required["sso_role_name"] or "",
+        profile.name,
+        start_url,
+        region,
+        name,
+        scopes,
+        required["sso_account_id"] or "",
+        required["sso_role_name"] or "",
     )
 
 

@@ -159,7 +159,6 @@ def _token_expiry(target: SsoTarget) -> datetime | None:
     return None if token is None else token.expires_at
 
 
-
 def sdk_credentials(profile: Profile) -> Credentials:
     """Credentials boto3 resolves itself: role chains, credential_process, web identity."""
     import boto3

@@ -12,7 +12,12 @@ from awsenv.errors import ConfigError
 
 # Session states, from best to worst.
 VALID, REFRESHABLE, EXPIRED, NO_LOGIN, UNREADABLE, MISCONFIGURED = (
-    "valid", "refreshable", "expired", "none", "unreadable", "misconfigured"
+    "valid",
+    "refreshable",
+    "expired",
+    "none",
+    "unreadable",
+    "misconfigured",
 )
 
 
@@ -40,8 +45,12 @@ def session_state(token: tokens.SsoToken | None, now: datetime) -> tuple[str, in
     return (REFRESHABLE if token.refreshable(now) else EXPIRED), left
 
 
-def describe(config: AwsConfig, profile: Profile, now: datetime,
-             seen: dict[tuple[str, str | None], tuple[str, int | None]]) -> Row:
+def describe(
+    config: AwsConfig,
+    profile: Profile,
+    now: datetime,
+    seen: dict[tuple[str, str | None], tuple[str, int | None]],
+) -> Row:
     account = profile.get("sso_account_id")
     role = profile.get("sso_role_name") or profile.get("role_arn")
     session = state = None
@@ -62,7 +71,9 @@ def describe(config: AwsConfig, profile: Profile, now: datetime,
                 except tokens.CorruptCacheFile:
                     seen[key] = (UNREADABLE, None)
             state, expires_in = seen[key]
-    return Row(profile.name, profile.kind, account, role, profile.region, session, state, expires_in)
+    return Row(
+        profile.name, profile.kind, account, role, profile.region, session, state, expires_in
+    )
 
 
 def rows(config: AwsConfig, now: datetime) -> list[Row]:

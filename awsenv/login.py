@@ -19,8 +19,10 @@ from awsenv.errors import LoginDenied, LoginRequired, NoTerminal
 
 
 def login_command(target: SsoTarget) -> str:
-    return f"awsenv login {target.profile}" if target.profile else (
-        f"awsenv login --sso-session {target.session_name}"
+    return (
+        f"awsenv login {target.profile}"
+        if target.profile
+        else (f"awsenv login --sso-session {target.session_name}")
     )
 
 
@@ -32,7 +34,9 @@ def prefers_device_code() -> bool:
     return remote and not os.environ.get("DISPLAY")
 
 
-def sign_in(target: SsoTarget, *, device_code: bool | None = None, no_browser: bool = False) -> tokens.SsoToken:
+def sign_in(
+    target: SsoTarget, *, device_code: bool | None = None, no_browser: bool = False
+) -> tokens.SsoToken:
     use_device = prefers_device_code() if device_code is None else device_code
     return sso.login(target, device_code=use_device, no_browser=no_browser)
 
@@ -74,7 +78,9 @@ def usable_token(target: SsoTarget, now: datetime) -> tokens.SsoToken:
         except InvalidGrant:
             # The guide's "Invalid grant provided": drop this session's token only, then sign in.
             tokens.remove_token(target.start_url, target.session_name)
-            return auto_sign_in(target, f"the SSO session for {target.label} can no longer be renewed")
+            return auto_sign_in(
+                target, f"the SSO session for {target.label} can no longer be renewed"
+            )
         except InvalidClient:
             return auto_sign_in(target, f"the client registration for {target.label} has expired")
     if left > 0:

@@ -29,7 +29,8 @@ def _file_settings() -> dict[str, Any]:
         import tomli as tomllib
     try:
         with open(path, "rb") as f:
-            return tomllib.load(f)
+            loaded: dict[str, Any] = tomllib.load(f)
+            return loaded
     except FileNotFoundError:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as exc:

@@ -42,9 +42,13 @@ def render(shell: str, changes: Iterable[Change]) -> str:
         if not name.isidentifier() or not name.isascii():
             raise AwsenvError(f"refusing to export a variable named {name!r}")
         if shell == "fish":
-            lines.append(f"set -e -g {name}" if value is None else f"set -gx {name} {quote(shell, value)}")
+            lines.append(
+                f"set -e -g {name}" if value is None else f"set -gx {name} {quote(shell, value)}"
+            )
         else:
-            lines.append(f"unset {name}" if value is None else f"export {name}={quote(shell, value)}")
+            lines.append(
+                f"unset {name}" if value is None else f"export {name}={quote(shell, value)}"
+            )
     return "".join(line + ";\n" for line in lines)
 
 
@@ -89,8 +93,10 @@ def init_script(shell: str, exe: str | None = None) -> str:
     """What `eval "$(awsenv init SHELL)"` runs: the program's path, then the integration."""
     check(shell)
     path = exe or executable()
-    assign = f"set -g __awsenv_exe {quote(shell, path)}" if shell == "fish" else (
-        f"__awsenv_exe={quote(shell, path)}"
+    assign = (
+        f"set -g __awsenv_exe {quote(shell, path)}"
+        if shell == "fish"
+        else (f"__awsenv_exe={quote(shell, path)}")
     )
     body = (source_dir() / f"awsenv.{shell}").read_text(encoding="utf-8")
     return f"{assign}\n{body}"

@@ -8,6 +8,7 @@ awsenv errors with one-line messages; secrets never appear in them.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import secrets
 import string
@@ -53,7 +54,9 @@ def _registration(oidc: Any, target: SsoTarget, grant_types: list[str] | None) -
     register_scopes = scopes
     if grant_types:
         register_scopes = scopes or ["sso:account:access"]
-        request.update(grantTypes=grant_types, redirectUris=[REDIRECT_URI], issuerUrl=target.start_url)
+        request.update(
+            grantTypes=grant_types, redirectUris=[REDIRECT_URI], issuerUrl=target.start_url
+        )
     if register_scopes:
         request["scopes"] = register_scopes
     with _service_errors("RegisterClient"):
@@ -68,8 +71,12 @@ def _registration(oidc: Any, target: SsoTarget, grant_types: list[str] | None) -
     )
 
 
-def _save(target: SsoTarget, response: dict[str, Any], registration: dict[str, Any] | None,
-          issued: datetime) -> tokens.SsoToken:
+def _save(
+    target: SsoTarget,
+    response: dict[str, Any],
+    registration: dict[str, Any] | None,
+    issued: datetime,
+) -> tokens.SsoToken:
     return tokens.save_token(
         target.start_url,
         target.session_name,
@@ -95,6 +102,8 @@ def login(target: SsoTarget, *, device_code: bool, no_browser: bool) -> tokens.S
 
 
 def _show(url: str, no_browser: bool, user_code: str | None = None) -> None:
+    if user_code:
+        ui.say(f"check that the sign-in page shows the code {user_code}")
     opened = False
     if not no_browser:
         ui.say("opening the sign-in page in your browser")
@@ -104,8 +113,6 @@ def _show(url: str, no_browser: bool, user_code: str | None = None) -> None:
             opened = False
     if not opened:
         ui.say(f"open this URL to sign in:\n\n    {url}\n")
-    if user_code:
-        ui.say(f"check that the page shows the code {user_code}")
 
 
 def _device_login(oidc: Any, target: SsoTarget, no_browser: bool) -> tokens.SsoToken:
@@ -201,7 +208,9 @@ def _pkce_login(oidc: Any, target: SsoTarget, no_browser: bool) -> tokens.SsoTok
         }
     )
     url = f"{oidc.meta.endpoint_url.rstrip('/')}/authorize?{query}&code_challenge={challenge}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+    )
     thread.start()
     try:
         _show(url, no_browser)
@@ -272,8 +281,5 @@ def role_credentials(target: SsoTarget, token: tokens.SsoToken) -> Credentials:
 def logout(region: str, access_token: str) -> None:
     """Revoke a token at the portal; errors are ignored, as the AWS CLI does."""
     portal = _aws_client("sso", region)
-    try:
+    with contextlib.suppress(botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
         portal.logout(accessToken=access_token)
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
-        pass
-

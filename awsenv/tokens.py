@@ -142,7 +142,9 @@ def registration_path(
     return sso_cache_dir() / f"{key}.json"
 
 
-def load_registration(path: Path, now: datetime, grant_types: list[str] | None) -> dict[str, Any] | None:
+def load_registration(
+    path: Path, now: datetime, grant_types: list[str] | None
+) -> dict[str, Any] | None:
     """A cached client registration fit for the flow, as the AWS CLI would reuse it."""
     try:
         data = read_json(path)

@@ -20,3 +20,22 @@ awsenv() {
             ;;
     esac
 }
+
+# Runs a hook before each prompt, once however often the init is evaluated. PROMPT_COMMAND is a
+# string, or an array in bash >= 5.1 (VTE and systemd set it so); both are handled. Hooks go
+# first so that they see the user's `$?`, and each returns it unchanged for the rest.
+__awsenv_add_prompt_command() {
+    local hook="$1" entry
+    if [[ -v PROMPT_COMMAND && "${PROMPT_COMMAND@a}" == *a* ]]; then
+        for entry in "${PROMPT_COMMAND[@]}"; do
+            [[ "$entry" == "$hook" ]] && return 0
+        done
+        PROMPT_COMMAND=("$hook" "${PROMPT_COMMAND[@]}")
+    else
+        case ";${PROMPT_COMMAND-};" in
+            *";$hook;"*) return 0 ;;
+        esac
+        # shellcheck disable=SC2128,SC2178 # this branch is the string form
+        PROMPT_COMMAND="$hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
+    fi
+}

@@ -1,4 +1,4 @@
-"""The typer command line: thin wrappers over the library modules."""
+"""Core commands: init, use, unset, current, list, login, logout, whoami, demo, version."""
 
 from __future__ import annotations
 
@@ -9,30 +9,10 @@ from typing import Annotated
 import typer
 
 from awsenv import __version__, inventory, shells, switch, ui
+from awsenv.cli import ShellOption, app
 from awsenv.config import AwsConfig, SsoTarget, session_target, sso_target
 from awsenv.errors import AwsenvError, ConfigError
 from awsenv.timefmt import humanize, utc_now
-
-app = typer.Typer(
-    name="awsenv",
-    help="Switch AWS profiles in bash, zsh and fish, with IAM Identity Center (SSO) sign-in.",
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-
-ShellOption = Annotated[
-    str | None, typer.Option("--shell", help="bash, zsh or fish (default: the calling shell)")
-]
-
-
-def run(args: list[str]) -> int:
-    try:
-        app(args=args, prog_name="awsenv")
-    except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    return 0
 
 
 def _shell(name: str | None) -> str:
@@ -108,10 +88,12 @@ def list_profiles(
         state = r.state or ""
         if r.state == inventory.VALID and r.expires_in is not None:
             state = f"valid {humanize(r.expires_in)}"
-        table.append((r.name, r.kind, r.account or "-", r.role or "-", r.region or "-", state or "-"))
+        table.append(
+            (r.name, r.kind, r.account or "-", r.role or "-", r.region or "-", state or "-")
+        )
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
 
 
 def _targets(config: AwsConfig, profile: str | None, sso_session: str | None) -> SsoTarget:
@@ -123,12 +105,14 @@ def _targets(config: AwsConfig, profile: str | None, sso_session: str | None) ->
 
 @app.command()
 def login(
-    profile: Annotated[str | None, typer.Argument(help="profile (default: the current one)")] = None,
+    profile: Annotated[
+        str | None, typer.Argument(help="profile (default: the current one)")
+    ] = None,
     sso_session: Annotated[str | None, typer.Option(help="sign in to this sso-session")] = None,
     use_device_code: Annotated[bool, typer.Option(help="use the device code flow")] = False,
     no_browser: Annotated[bool, typer.Option(help="print the URL instead of opening it")] = False,
 ) -> None:
-    """Sign in to the IAM Identity Center session of PROFILE (one sign-in serves all its profiles)."""
+    """Sign in to the SSO session of PROFILE (one sign-in serves all its profiles)."""
     from awsenv import login as signin
 
     target = _targets(AwsConfig.load(), profile, sso_session)
