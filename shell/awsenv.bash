@@ -7,7 +7,7 @@
 builtin unalias awsenv 2>/dev/null || builtin true
 
 # The verbs that change this shell print shell code; the function evaluates it. Every other
-# verb runs as it is.
+# verb runs as it is. AWSENV_SHELL tells the program which shell called it.
 awsenv() {
     case "${1-}" in
         use | unset | logout)
@@ -16,7 +16,7 @@ awsenv() {
             builtin eval "$__awsenv_code"
             ;;
         *)
-            command "$__awsenv_exe" "$@"
+            AWSENV_SHELL=bash command "$__awsenv_exe" "$@"
             ;;
     esac
 }

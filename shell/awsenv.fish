@@ -6,12 +6,12 @@
 set -q __awsenv_exe; or set -g __awsenv_exe awsenv
 
 # The verbs that change this shell print shell code; the function sources it. Every other verb
-# runs as it is. The program prints all of its code at once and nothing when it fails, so the
-# pipe into `source` never runs half of it.
+# runs as it is. AWSENV_SHELL tells the program which shell called it. The program prints all
+# of its code at once and nothing when it fails, so `source` never runs half of it.
 function awsenv --description 'Switch AWS profiles'
+    set -lx AWSENV_SHELL fish
     switch "$argv[1]"
         case use unset logout
-            set -lx AWSENV_SHELL fish
             command $__awsenv_exe $argv | source
             return $pipestatus[1]
         case '*'

@@ -7,7 +7,8 @@
 builtin unalias awsenv 2>/dev/null || builtin true
 
 # The verbs that change this shell print shell code; the function evaluates it. Every other
-# verb runs as it is. `export` in zsh is `typeset -gx`, so the eval reaches the globals.
+# verb runs as it is. AWSENV_SHELL tells the program which shell called it. `export` in zsh is
+# `typeset -gx`, so the eval reaches the globals.
 awsenv() {
     builtin emulate -L zsh
     case "${1-}" in
@@ -17,7 +18,7 @@ awsenv() {
             builtin eval "$__awsenv_code"
             ;;
         *)
-            command "$__awsenv_exe" "$@"
+            AWSENV_SHELL=zsh command "$__awsenv_exe" "$@"
             ;;
     esac
 }
