@@ -1,0 +1,80 @@
+"""What every service handler is given: state, knobs, directory, clock, call log."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from .directory import Directory
+from .knobs import Knobs
+from .state import State
+
+
+@dataclass(frozen=True)
+class Call:
+    """One service call. `params` never holds tokens, secrets, codes or verifiers."""
+
+    seq: int
+    operation: str
+    params: dict[str, Any]
+    status: int
+    error: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "operation": self.operation,
+            "params": self.params,
+            "status": self.status,
+            "error": self.error,
+        }
+
+
+class CallLog:
+    """Thread-safe record of service calls, optionally echoed one line each."""
+
+    def __init__(self, echo: TextIO | None = None) -> None:
+        self._lock = threading.Lock()
+        self._calls: list[Call] = []
+        self._echo = echo
+
+    def add(self, operation: str, params: dict[str, Any], status: int, error: str | None) -> None:
+        with self._lock:
+            call = Call(len(self._calls) + 1, operation, params, status, error)
+            self._calls.append(call)
+        if self._echo is not None:
+            shown = "".join(f" {k}={v}" for k, v in params.items())
+            print(
+                f"emulator: {operation}{shown} -> {status} {error or ''}".rstrip(),
+                file=self._echo,
+                flush=True,
+            )
+
+    def list(self, operation: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self._calls if operation is None or c.operation == operation]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._calls.clear()
+
+
+@dataclass
+class Context:
+    state: State
+    knobs: Knobs
+    directory: Directory
+    calls: CallLog = field(default_factory=CallLog)
+    base_url: str = ""
+
+    def now(self) -> float:
+        """The emulator clock: every expiry is computed from it."""
+        return time.time() + self.knobs.clock_offset
+
+    def reset(self) -> None:
+        """Forget logins and credentials, restore default knobs, clear the call log."""
+        self.state.reset()
+        self.knobs.reset()
+        self.calls.clear()
