@@ -73,12 +73,11 @@ def check(shell: str) -> str:
 
 
 def source_dir() -> Path:
-    """Where the `.bash`/`.zsh`/`.fish` sources live: `shell/` in the repo, or inside the wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "shell", here.parent / "shell"):
-        if candidate.is_dir():
-            return candidate
-    raise AwsenvError(f"the shell integration files are missing (looked beside {here})")
+    """Where the `.bash`/`.zsh`/`.fish` sources live (awsenv/shell links to the repo's shell/)."""
+    directory = Path(__file__).resolve().parent / "shell"
+    if not directory.is_dir():
+        raise AwsenvError(f"the shell integration files are missing from {directory}")
+    return directory
 
 
 def executable() -> str:
