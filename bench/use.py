@@ -9,12 +9,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import BIN, median_ms, table, time_command  # noqa: E402
-
-from awsenv.demo import EXAMPLE_CONFIG  # noqa: E402
-from awsenv.emulator.server import Emulator  # noqa: E402
+from awsenv.demo import EXAMPLE_CONFIG
+from awsenv.emulator.server import Emulator
+from common import BIN, median_ms, table, time_command
 
 RUNS = 20
 
@@ -38,12 +35,18 @@ def main() -> None:
             **emulator.env(),
         }
         # Sign in and fill the role credential cache: the common, cached `use` is measured.
-        subprocess.run([BIN / "awsenv", "use", "Company-1-ReadOnly", "--shell", "bash"],
-                       env=env, capture_output=True, check=True)
+        subprocess.run(
+            [BIN / "awsenv", "use", "Company-1-ReadOnly", "--shell", "bash"],
+            env=env,
+            capture_output=True,
+            check=True,
+        )
         cases = [
             ("python -c pass", [sys.executable, "-c", "pass"]),
-            ("awsenv use Company-1-ReadOnly (cached SSO)",
-             [str(BIN / "awsenv"), "use", "Company-1-ReadOnly", "--shell", "bash"]),
+            (
+                "awsenv use Company-1-ReadOnly (cached SSO)",
+                [str(BIN / "awsenv"), "use", "Company-1-ReadOnly", "--shell", "bash"],
+            ),
             ("awsenv use static", [str(BIN / "awsenv"), "use", "static", "--shell", "bash"]),
             ("awsumepy static", [str(BIN / "awsumepy"), "static"]),
         ]

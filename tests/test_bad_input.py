@@ -142,7 +142,11 @@ def test_auto_login_never(home: Home) -> None:
 
 def test_auto_login_ask_without_a_terminal_fails_at_once(home: Home) -> None:
     result = home.awsenv(
-        "use", PROFILE, "--shell", "bash", env={"AWSENV_AUTO_LOGIN": "ask"},
+        "use",
+        PROFILE,
+        "--shell",
+        "bash",
+        env={"AWSENV_AUTO_LOGIN": "ask"},
         start_new_session=True,
     )
     assert_one_line_error(result, errors.EXIT_NO_TERMINAL, "no terminal to ask")
@@ -152,8 +156,11 @@ def test_auto_login_ask_without_a_terminal_fails_at_once(home: Home) -> None:
 @pytest.mark.parametrize(("answer", "status"), [("", 0), ("n", errors.EXIT_LOGIN_DENIED)])
 def test_auto_login_ask_on_a_terminal(home: Home, answer: str, status: int) -> None:
     child = pexpect.spawn(
-        AWSENV, ["use", PROFILE, "--shell", "bash"],
-        env=home.environ({"AWSENV_AUTO_LOGIN": "ask"}), encoding="utf-8", timeout=30,
+        AWSENV,
+        ["use", PROFILE, "--shell", "bash"],
+        env=home.environ({"AWSENV_AUTO_LOGIN": "ask"}),
+        encoding="utf-8",
+        timeout=30,
     )
     child.expect(r"Sign in to sso-session company-1-sso at https://d-9876543210\S+ now\? \[Y/n\] ")
     assert home.emulator.calls() == []  # nothing happened before the answer

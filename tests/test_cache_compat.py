@@ -33,7 +33,10 @@ print(json.dumps({"arn": sts.get_caller_identity()["Arn"],
 def python(home: Home, code: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", code, *args],
-        env=home.environ(), capture_output=True, text=True, timeout=60,
+        env=home.environ(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -42,14 +45,27 @@ def test_token_and_registration_files_are_the_aws_clis(home: Home) -> None:
     token_file = home.sso_cache / f"{hashlib.sha1(SESSION.encode()).hexdigest()}.json"
     raw = token_file.read_text()
     token = json.loads(raw)
-    assert list(token) == ["startUrl", "region", "accessToken", "expiresAt", "clientId",
-                           "clientSecret", "registrationExpiresAt", "refreshToken"]
+    assert list(token) == [
+        "startUrl",
+        "region",
+        "accessToken",
+        "expiresAt",
+        "clientId",
+        "clientSecret",
+        "registrationExpiresAt",
+        "refreshToken",
+    ]
     assert raw == json.dumps(token)  # botocore's JSONFileCache: json.dumps defaults, no newline
     assert token["startUrl"] == START_URL and token["region"] == "ap-southeast-2"
     assert STAMP.match(token["expiresAt"]) and STAMP.match(token["registrationExpiresAt"])
 
-    key_args = {"tool": "botocore", "startUrl": START_URL, "region": "ap-southeast-2",
-                "scopes": ["sso:account:access"], "session_name": SESSION}
+    key_args = {
+        "tool": "botocore",
+        "startUrl": START_URL,
+        "region": "ap-southeast-2",
+        "scopes": ["sso:account:access"],
+        "session_name": SESSION,
+    }
     key = hashlib.sha1(json.dumps(key_args, sort_keys=True).encode()).hexdigest()
     registration = json.loads((home.sso_cache / f"{key}.json").read_text())
     assert list(registration) == ["clientId", "clientSecret", "expiresAt", "scopes", "grantTypes"]
@@ -68,9 +84,19 @@ def test_botocore_and_the_aws_cli_use_an_awsenv_login(home: Home) -> None:
     assert boto.returncode == 0, boto.stderr
     assert "AWSReservedSSO_Administrator_" in json.loads(boto.stdout)["arn"]
     cli = subprocess.run(
-        [str(BIN / "aws"), "sts", "get-caller-identity",
-         "--profile", "Company-1-ReadOnly", "--output", "json"],
-        env=home.environ(), capture_output=True, text=True, timeout=60,
+        [
+            str(BIN / "aws"),
+            "sts",
+            "get-caller-identity",
+            "--profile",
+            "Company-1-ReadOnly",
+            "--output",
+            "json",
+        ],
+        env=home.environ(),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert cli.returncode == 0, cli.stderr
     assert "AWSReservedSSO_ReadOnly_" in json.loads(cli.stdout)["Arn"]

@@ -42,8 +42,11 @@ def test_use_prints_code_for_the_shell_asked_for(home: Home) -> None:
 
 def test_use_on_a_terminal_says_how_to_load_the_integration(home: Home) -> None:
     child = pexpect.spawn(
-        AWSENV, ["use", "Company-1-ReadOnly", "--shell", "bash"],
-        env=home.environ({"SHELL": "/bin/zsh"}), encoding="utf-8", timeout=30,
+        AWSENV,
+        ["use", "Company-1-ReadOnly", "--shell", "bash"],
+        env=home.environ({"SHELL": "/bin/zsh"}),
+        encoding="utf-8",
+        timeout=30,
     )
     child.expect(pexpect.EOF)
     child.close()

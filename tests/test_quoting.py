@@ -14,9 +14,37 @@ from conftest import SHELL_ARGV, SHELLS, Home
 
 CANARY = Path("/tmp/awsenv-quoting-canary")
 HOSTILE = [
-    "'", '"', "\\", "\n", "\t", "$", "`", ";", "&", "|", "!!", "%s", "-e", "--", "*", "~",
-    f"$(touch {CANARY})", f"`touch {CANARY}`", f"; touch {CANARY}", f"'; touch {CANARY}; '",
-    "$HOME", "${HOME}", "\\'", "'\\''", "(", ")", "{", "}", "ü", "日本語", "🙂",
+    "'",
+    '"',
+    "\\",
+    "\n",
+    "\t",
+    "$",
+    "`",
+    ";",
+    "&",
+    "|",
+    "!!",
+    "%s",
+    "-e",
+    "--",
+    "*",
+    "~",
+    f"$(touch {CANARY})",
+    f"`touch {CANARY}`",
+    f"; touch {CANARY}",
+    f"'; touch {CANARY}; '",
+    "$HOME",
+    "${HOME}",
+    "\\'",
+    "'\\''",
+    "(",
+    ")",
+    "{",
+    "}",
+    "ü",
+    "日本語",
+    "🙂",
 ]
 pieces = st.one_of(
     st.sampled_from(HOSTILE),
@@ -38,7 +66,9 @@ def test_exported_values_are_exact_and_inert(shell: str, batch: list[str]) -> No
     names = [f"AWSENV_TEST_{i}" for i in range(len(batch))]
     code = render(shell, list(zip(names, batch, strict=True))) + readback(shell, names)
     result = subprocess.run(
-        [*SHELL_ARGV[shell], code], capture_output=True, timeout=30,
+        [*SHELL_ARGV[shell], code],
+        capture_output=True,
+        timeout=30,
         env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "LANG": "C.UTF-8"},
     )
     assert result.returncode == 0, result.stderr.decode()
@@ -69,7 +99,7 @@ def test_hostile_profile_names_and_values_through_use(home: Home, shell: str) ->
     for name in NAMES:
         result = home.shell(
             shell,
-            f"awsenv use {var}\nprintf '%s\\0' \"$AWS_PROFILE\" \"$AWS_REGION\"\n",
+            f'awsenv use {var}\nprintf \'%s\\0\' "$AWS_PROFILE" "$AWS_REGION"\n',
             env={"AWSENV_TEST_NAME": name},
         )
         assert result.returncode == 0, result.stderr

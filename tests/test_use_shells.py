@@ -27,9 +27,13 @@ def test_use_signs_in_with_pkce_then_switches(home: Home, shell: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert lines(out)[:4] == ["Company-1-ReadOnly", "ap-southeast-2", "ap-southeast-2",
-                              "Company-1-ReadOnly"]
-    identity = json.loads(out[out.index("{"):])
+    assert lines(out)[:4] == [
+        "Company-1-ReadOnly",
+        "ap-southeast-2",
+        "ap-southeast-2",
+        "Company-1-ReadOnly",
+    ]
+    identity = json.loads(out[out.index("{") :])
     assert identity["Account"] == "222233334444"
     assert ":assumed-role/AWSReservedSSO_ReadOnly_" in identity["Arn"]
     assert "Traceback" not in result.stderr
@@ -40,7 +44,8 @@ def test_use_signs_in_with_pkce_then_switches(home: Home, shell: str) -> None:
 @pytest.mark.parametrize("shell", SHELLS)
 def test_device_code_login_when_asked_for(home: Home, shell: str) -> None:
     result = home.shell(
-        shell, "awsenv use Company-2-Administrator\nawsenv whoami\n",
+        shell,
+        "awsenv use Company-2-Administrator\nawsenv whoami\n",
         env={"AWSENV_LOGIN_FLOW": "device"},
     )
     assert result.returncode == 0, result.stderr
@@ -83,9 +88,7 @@ def test_unset_removes_everything_awsenv_set(home: Home, shell: str) -> None:
 def test_logout_revokes_and_clears_the_shell(home: Home, shell: str) -> None:
     result = home.shell(
         shell,
-        "awsenv use Company-1-ReadOnly\n"
-        "awsenv logout\n"
-        "printenv AWS_PROFILE || echo cleared\n",
+        "awsenv use Company-1-ReadOnly\nawsenv logout\nprintenv AWS_PROFILE || echo cleared\n",
     )
     assert result.returncode == 0, result.stderr
     assert lines(result.stdout) == ["cleared"]
@@ -97,8 +100,9 @@ def test_logout_revokes_and_clears_the_shell(home: Home, shell: str) -> None:
 @pytest.mark.parametrize("shell", SHELLS)
 def test_switching_drops_what_the_new_profile_does_not_set(home: Home, shell: str) -> None:
     with home.config.open("a") as f:
-        f.write("\n[profile keys]\naws_access_key_id = AKIAEXAMPLE\n"
-                "aws_secret_access_key = secret\n")
+        f.write(
+            "\n[profile keys]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n"
+        )
     result = home.shell(
         shell,
         "awsenv use keys\n"
