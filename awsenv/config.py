@@ -18,7 +18,6 @@ from pathlib import Path
 from awsenv.errors import ConfigError, ProfileNotFound
 
 _SECTION = re.compile(r"\[(?P<header>.+)\]")
-_OPTION = re.compile(r"(?P<option>.*?)\s*[=:]\s*(?P<value>.*)$")
 DEFAULT_SCOPE = "sso:account:access"
 
 
@@ -42,6 +41,7 @@ class Section:
 def parse_ini(text: str, path: Path) -> list[Section]:
     """Parse INI text as RawConfigParser would; errors name the file and line."""
     parsed: list[tuple[str, int, dict[str, list[str]]]] = []
+    names: set[str] = set()  # a set: configs with thousands of profiles must stay linear
     current: dict[str, list[str]] | None = None
     option: str | None = None
     indent = 0
@@ -64,23 +64,27 @@ def parse_ini(text: str, path: Path) -> list[Section]:
             current[option].append(stripped)
             continue
         indent = cur_indent
-        header = _SECTION.match(stripped)
+        header = _SECTION.match(stripped) if stripped[0] == "[" else None
         if header:
             name = header.group("header")
-            if any(name == seen for seen, _, _ in parsed):
+            if name in names:
                 raise fail(lineno, f"section [{name}] appears twice")
+            names.add(name)
             current, option = {}, None
             parsed.append((name, lineno, current))
             continue
         if current is None:
             raise fail(lineno, "a setting before any [section] header")
-        match = _OPTION.match(stripped)
-        if not match or not match.group("option"):
+        # What RawConfigParser's option regex does, without the regex (the hot loop of
+        # `use` and `list`): the name ends at the first `=` or `:`.
+        equals, colon = stripped.find("="), stripped.find(":")
+        at = colon if equals < 0 or 0 <= colon < equals else equals
+        option = stripped[:at].rstrip().lower() if at >= 0 else ""
+        if not option:
             raise fail(lineno, f"expected 'name = value', found {stripped[:40]!r}")
-        option = match.group("option").rstrip().lower()
         if option in current:
             raise fail(lineno, f"'{option}' is set twice in this section")
-        current[option] = [match.group("value").strip()]
+        current[option] = [stripped[at + 1 :].strip()]
 
     joined = [
         Section(name, path, line, {k: "\n".join(v).rstrip() for k, v in values.items()})
@@ -121,6 +125,16 @@ def _section_name(header: str, prefix: str) -> str | None:
     else:
         parts = header.split()
     return parts[1] if len(parts) == 2 and parts[0] == prefix else None
+
+
+def profile_name(header: str) -> str | None:
+    """The profile a config-file section header names (`default`, `profile NAME`), or None."""
+    return "default" if header == "default" else _section_name(header, "profile")
+
+
+def sso_session_name(header: str) -> str | None:
+    """The session a `sso-session NAME` section header names, or None."""
+    return _section_name(header, "sso-session")
 
 
 @dataclass(frozen=True)
@@ -227,7 +241,20 @@ class AwsConfig:
         try:
             return self.profiles[name]
         except KeyError:
-            raise ProfileNotFound(name, suggest(name, list(self.profiles))) from None
+            close = suggest(name, list(self.profiles))
+            raise ProfileNotFound(name, close, hint=self._not_found_hint(name, close)) from None
+
+    def _not_found_hint(self, name: str, close: list[str]) -> str | None:
+        """Guidance past the closest names: a session named instead of a profile, no profiles."""
+        if name in self.sso_sessions and name not in close:
+            users = [p.name for p in self.profiles.values() if p.get("sso_session") == name]
+            shown = ", ".join(users[:3]) + (", ..." if len(users) > 3 else "")
+            return f"{name} is an sso-session; its profiles: " + (
+                shown or "none yet (awsenv sso populate creates them)"
+            )
+        if not self.profiles:
+            return f"{self.path} has no profiles; create one with: awsenv configure sso"
+        return None
 
     def sso_session_of(self, profile: Profile) -> SsoSession:
         """The sso-session a profile uses; checks what a login and GetRoleCredentials need."""

@@ -26,6 +26,12 @@ class AwsenvError(Exception):
         return self.message if self.hint is None else f"{self.message} ({self.hint})"
 
 
+class UsageError(AwsenvError):
+    """The command line asks for something impossible (bad option value, missing answer)."""
+
+    exit_code = EXIT_USAGE
+
+
 class ConfigError(AwsenvError):
     """The config or credentials file cannot be read or does not say what is needed."""
 
@@ -33,8 +39,9 @@ class ConfigError(AwsenvError):
 
 
 class ProfileNotFound(ConfigError):
-    def __init__(self, name: str, suggestions: list[str]) -> None:
-        hint = f"did you mean {', '.join(suggestions)}?" if suggestions else "see: awsenv list"
+    def __init__(self, name: str, suggestions: list[str], *, hint: str | None = None) -> None:
+        if hint is None:
+            hint = f"did you mean {', '.join(suggestions)}?" if suggestions else "see: awsenv list"
         super().__init__(f"The config profile ({name}) could not be found", hint=hint)
         self.name = name
         self.suggestions = suggestions

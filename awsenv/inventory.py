@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from awsenv import tokens
 from awsenv.config import AwsConfig, Profile, sso_target
 from awsenv.errors import ConfigError
+from awsenv.timefmt import humanize
 
 # Session states, from best to worst.
 VALID, REFRESHABLE, EXPIRED, NO_LOGIN, UNREADABLE, MISCONFIGURED = (
@@ -79,3 +81,22 @@ def describe(
 def rows(config: AwsConfig, now: datetime) -> list[Row]:
     seen: dict[tuple[str, str | None], tuple[str, int | None]] = {}
     return [describe(config, p, now, seen) for p in config.profiles.values()]
+
+
+def render(rows: list[Row], *, as_json: bool) -> str:
+    """What `awsenv list` prints: an aligned table, or one JSON array."""
+    if as_json:
+        return json.dumps([r.as_json() for r in rows], indent=2) + "\n"
+    table = [("PROFILE", "KIND", "ACCOUNT", "ROLE", "REGION", "SESSION")]
+    for r in rows:
+        state = r.state or ""
+        if r.state == VALID and r.expires_in is not None:
+            state = f"valid {humanize(r.expires_in)}"
+        table.append(
+            (r.name, r.kind, r.account or "-", r.role or "-", r.region or "-", state or "-")
+        )
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    return "".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip() + "\n"
+        for row in table
+    )

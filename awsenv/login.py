@@ -38,7 +38,16 @@ def sign_in(
     target: SsoTarget, *, device_code: bool | None = None, no_browser: bool = False
 ) -> tokens.SsoToken:
     use_device = prefers_device_code() if device_code is None else device_code
-    return sso.login(target, device_code=use_device, no_browser=no_browser)
+    try:
+        return sso.login(target, device_code=use_device, no_browser=no_browser)
+    except InvalidGrant:
+        # The guide's "Invalid grant provided" during a sign-in: the one-time code is spent or
+        # expired. Nothing cached is wrong, so nothing is deleted: signing in again is the cure.
+        raise LoginDenied(
+            f"the sign-in to {target.label} was refused: Invalid grant provided "
+            "(its one-time code expired or was used already)",
+            hint=f"sign in again: {login_command(target)}",
+        ) from None
 
 
 def auto_sign_in(target: SsoTarget, reason: str) -> tokens.SsoToken:
@@ -79,7 +88,9 @@ def usable_token(target: SsoTarget, now: datetime) -> tokens.SsoToken:
             # The guide's "Invalid grant provided": drop this session's token only, then sign in.
             tokens.remove_token(target.start_url, target.session_name)
             return auto_sign_in(
-                target, f"the SSO session for {target.label} can no longer be renewed"
+                target,
+                f"the SSO session for {target.label} can no longer be renewed "
+                "(Invalid grant provided; only its cached token was removed)",
             )
         except InvalidClient:
             return auto_sign_in(target, f"the client registration for {target.label} has expired")

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import hashlib
+import random
 import secrets
 import string
 import threading
 import time
 import uuid
 import webbrowser
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -283,3 +287,141 @@ def logout(region: str, access_token: str) -> None:
     portal = _aws_client("sso", region)
     with contextlib.suppress(botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
         portal.logout(accessToken=access_token)
+
+
+# --- the portal's account and role listing (ListAccounts, ListAccountRoles) -----------------
+
+# The most the portal returns in one page of either listing.
+PAGE_SIZE = 100
+_THROTTLE_CODES = ("TooManyRequestsException", "ThrottlingException", "Throttling")
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    account_id: str
+    account_name: str
+    email: str
+
+
+@dataclass
+class Backoff:
+    """Exponential backoff with full jitter for throttled calls (TooManyRequestsException),
+    shared by the threads of one listing: a throttled call pauses them all, so they do not
+    keep hammering the service while one of them waits."""
+
+    base: float = 0.2
+    cap: float = 8.0
+    attempts: int = 10
+    on_throttle: Callable[[], None] | None = None
+    _resume_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.cap, self.base * 2**attempt))
+
+    def throttled(self, attempt: int) -> None:
+        """Pause every caller for this attempt's delay (the longest pause asked for wins)."""
+        if self.on_throttle is not None:
+            self.on_throttle()
+        with self._lock:
+            self._resume_at = max(self._resume_at, time.monotonic() + self.delay(attempt))
+
+    def wait(self) -> None:
+        """Sleep while a pause is in force."""
+        while True:
+            with self._lock:
+                left = self._resume_at - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(left)
+
+
+def portal_client(region: str, connections: int) -> Any:
+    """An unsigned portal client for `connections` threads at once.
+
+    Throttling is retried by `Backoff` (the caller's policy), not by botocore, whose retry quota
+    runs dry under many concurrent throttled calls; its connection pool is sized to the threads.
+    """
+    import boto3
+    from botocore import UNSIGNED
+    from botocore.config import Config
+
+    session = boto3.Session()
+    session._session.set_config_variable("profile", None)
+    config = Config(
+        region_name=region,
+        signature_version=UNSIGNED,
+        retries={"mode": "standard", "total_max_attempts": 1},
+        max_pool_connections=max(connections, 1),
+        connect_timeout=5,
+        read_timeout=30,
+    )
+    return session.client("sso", config=config)
+
+
+def _call(fetch: Callable[[], dict[str, Any]], what: str, backoff: Backoff) -> dict[str, Any]:
+    """One portal call, retried after a backoff while the portal answers with throttling."""
+    with _service_errors(what):
+        attempt = 0
+        while True:
+            backoff.wait()
+            try:
+                return fetch()
+            except botocore.exceptions.ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+                throttled = code in _THROTTLE_CODES or status == 429
+                if not throttled or attempt + 1 >= backoff.attempts:
+                    raise
+            backoff.throttled(attempt)
+            attempt += 1
+
+
+def account_pages(
+    portal: Any, access_token: str, backoff: Backoff, page_size: int = PAGE_SIZE
+) -> Iterator[list[AccountInfo]]:
+    """The accounts the signed-in user can reach, one page at a time (ListAccounts)."""
+    next_token: str | None = None
+    while True:
+        request: dict[str, Any] = {"accessToken": access_token, "maxResults": page_size}
+        if next_token:
+            request["nextToken"] = next_token
+        response = _call(
+            functools.partial(portal.list_accounts, **request), "ListAccounts", backoff
+        )
+        yield [
+            AccountInfo(
+                str(a["accountId"]),
+                str(a.get("accountName") or ""),
+                str(a.get("emailAddress") or ""),
+            )
+            for a in response.get("accountList", [])
+        ]
+        next_token = response.get("nextToken")
+        if not next_token:
+            return
+
+
+def account_roles(
+    portal: Any, access_token: str, account_id: str, backoff: Backoff, page_size: int = PAGE_SIZE
+) -> list[str]:
+    """The role (permission set) names the user has in one account (ListAccountRoles)."""
+    roles: list[str] = []
+    next_token: str | None = None
+    while True:
+        request: dict[str, Any] = {
+            "accessToken": access_token,
+            "accountId": account_id,
+            "maxResults": page_size,
+        }
+        if next_token:
+            request["nextToken"] = next_token
+        response = _call(
+            functools.partial(portal.list_account_roles, **request),
+            f"ListAccountRoles for {account_id}",
+            backoff,
+        )
+        roles.extend(str(r["roleName"]) for r in response.get("roleList", []))
+        next_token = response.get("nextToken")
+        if not next_token:
+            return roles
