@@ -6,6 +6,7 @@ cannot serve does this module reach for `awsenv.sso` (and so boto3).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -131,8 +132,13 @@ class Resolved:
     sso_expires_at: datetime | None = None
 
 
-def resolve(config: AwsConfig, profile: Profile, now: datetime) -> Resolved:
-    """Credentials for `profile`: the caches first, the services (and maybe a login) after."""
+def resolve(
+    config: AwsConfig, profile: Profile, now: datetime, *, interactive: bool = True
+) -> Resolved:
+    """Credentials for `profile`: the caches first, the services (and maybe a login) after.
+
+    `interactive=False` never asks for an MFA code (the SSO sign-in follows AWSENV_AUTO_LOGIN).
+    """
     kind = profile.kind
     if kind == "static":
         return Resolved(static_credentials(profile))
@@ -146,7 +152,13 @@ def resolve(config: AwsConfig, profile: Profile, now: datetime) -> Resolved:
         return login.fetch_role_credentials(target, now)
     if kind == "config-only":
         return Resolved(None)
-    return Resolved(sdk_credentials(profile))
+    if kind == "assume-role":
+        cached = load_assumed_role_credentials(profile, now)
+        if cached is not None:
+            return Resolved(cached)
+        _ensure_source_session(config, profile, now)
+    region = next((p.region for p in _chain(config, profile) if p.region), None)
+    return Resolved(sdk_credentials(profile, interactive=interactive, region=region))
 
 
 def _token_expiry(target: SsoTarget) -> datetime | None:
@@ -159,15 +171,120 @@ def _token_expiry(target: SsoTarget) -> datetime | None:
     return None if token is None else token.expires_at
 
 
-def sdk_credentials(profile: Profile) -> Credentials:
-    """Credentials boto3 resolves itself: role chains, credential_process, web identity."""
-    import boto3
+def assumed_role_cache_key(profile: Profile) -> str:
+    """botocore's cache key for a role_arn profile's AssumeRole (AssumeRoleCredentialFetcher).
+
+    The same file then serves awsenv, the AWS CLI and boto3 with a file cache: one MFA code
+    for all of them.
+    """
+    settings = profile.settings
+    args: dict[str, object] = {"RoleArn": settings["role_arn"]}
+    for config_key, arg in (
+        ("role_session_name", "RoleSessionName"),
+        ("external_id", "ExternalId"),
+        ("mfa_serial", "SerialNumber"),
+    ):
+        if config_key in settings:
+            args[arg] = settings[config_key]
+    if "duration_seconds" in settings:
+        with contextlib.suppress(ValueError):  # botocore leaves a bad value out too
+            args["DurationSeconds"] = int(settings["duration_seconds"])
+    digest = hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()
+    return digest.replace(":", "_").replace(os.sep, "_").replace("/", "_")
+
+
+def load_assumed_role_credentials(profile: Profile, now: datetime) -> Credentials | None:
+    """Cached AssumeRole credentials of a role_arn profile with more than REUSE_WINDOW left."""
+    try:
+        data = read_json(cli_cache_dir() / f"{assumed_role_cache_key(profile)}.json")
+        if data is None:
+            return None
+        creds = data["Credentials"]
+        expiration = parse_timestamp(str(creds["Expiration"]))
+        account = creds.get("AccountId") or str(profile.settings["role_arn"]).split(":")[4]
+        result = Credentials(
+            str(creds["AccessKeyId"]),
+            str(creds["SecretAccessKey"]),
+            str(creds["SessionToken"]),
+            expiration,
+            str(account),
+        )
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
+    if (expiration - now).total_seconds() <= REUSE_WINDOW:
+        return None
+    return result
+
+
+def _chain(config: AwsConfig, profile: Profile) -> list[Profile]:
+    """The profile, then each source_profile it leads to."""
+    chain = [profile]
+    current = profile
+    while current.kind == "assume-role":
+        source = current.settings.get("source_profile")
+        if not source or source == current.name or source not in config.profiles:
+            break  # credential_source, static keys beside role_arn, or an error botocore names
+        current = config.profiles[source]
+        if current in chain:
+            break
+        chain.append(current)
+    return chain
+
+
+def chain_root(config: AwsConfig, profile: Profile) -> Profile:
+    """Where a role chain starts: the last profile reached through source_profile."""
+    return _chain(config, profile)[-1]
+
+
+def _ensure_source_session(config: AwsConfig, profile: Profile, now: datetime) -> None:
+    """Sign in first (by the auto-login rule) when a chain starts at an SSO profile whose
+    session is needed: botocore would only fail on an expired token."""
+    root = chain_root(config, profile)
+    if root.kind not in ("sso", "sso-legacy"):
+        return
+    target = sso_target(config, root)
+    if load_role_credentials(target, now) is None:
+        from awsenv import login
+
+        login.usable_token(target, now)
+
+
+def sdk_credentials(
+    profile: Profile, *, interactive: bool = True, region: str | None = None
+) -> Credentials:
+    """Credentials botocore resolves itself: role chains, credential_process, web identity.
+
+    Set up as the AWS CLI sets it up: AssumeRole and SSO results in the file cache of
+    ~/.aws/cli/cache, so an MFA code is asked once per session, whoever asks first; the code
+    is asked on the terminal (or, not interactive, refused with a clear error). `region`
+    serves STS when the profile names none (the chain's, the environment's, else us-east-1).
+    """
     import botocore.exceptions
+    import botocore.session
+    from botocore.credentials import JSONFileCache, create_credential_resolver
+
+    from awsenv import mfa
+    from awsenv.errors import ServiceError
 
     try:
-        resolved = boto3.Session(profile_name=profile.name).get_credentials()
+        session = botocore.session.Session(profile=profile.name)
+        where = (
+            session.get_config_variable("region")
+            or region
+            or os.environ.get("AWS_DEFAULT_REGION")
+            or "us-east-1"
+        )
+        resolver = create_credential_resolver(
+            session, cache=JSONFileCache(str(cli_cache_dir())), region_name=where
+        )
+        # botocore takes the prompter only through its constructor; the CLI swaps the cache
+        # the same way.
+        resolver.get_provider("assume-role")._prompter = mfa.prompter(profile.name, interactive)
+        resolved = resolver.load_credentials()
         frozen = None if resolved is None else resolved.get_frozen_credentials()
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+    except botocore.exceptions.ClientError as exc:
+        raise ServiceError(f"profile {profile.name}: {exc}") from None
+    except botocore.exceptions.BotoCoreError as exc:
         raise ConfigError(f"profile {profile.name}: {exc}", hint=profile.where) from None
     if frozen is None:
         raise ConfigError(f"profile {profile.name} yields no credentials", hint=profile.where)

@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, TextIO
 from urllib.parse import parse_qsl, urlsplit
 
-from . import control, ids, oidc, portal, sts
+from . import control, federation, ids, oidc, portal, sts
 from .context import Call, CallLog, Context
 from .directory import Directory
 from .knobs import Knobs
@@ -75,6 +75,13 @@ _ROUTES: dict[tuple[str, str], _Route] = {
     ("POST", "/logout"): _Route("Logout", _P.PORTAL, portal.logout, ()),
     ("POST", "/"): _Route(
         "", _P.STS, sts.handle, ("RoleArn", "RoleSessionName", "DurationSeconds", "SerialNumber")
+    ),
+    # Session and SigninToken are secrets: never logged.
+    ("GET", federation.PATH): _Route(
+        "Federation",
+        _P.PAGE,
+        federation.handle,
+        ("Action", "Issuer", "Destination", "SessionDuration"),
     ),
 }
 
@@ -157,6 +164,10 @@ class _HTTPHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: request lines can carry user codes; the call log is the record."""
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        """The `Date` header on the emulator clock, so clock_offset shows as clock skew."""
+        return super().date_time_string(self.server.ctx.now() if timestamp is None else timestamp)
 
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
