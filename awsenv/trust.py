@@ -1,0 +1,227 @@
+"""Which `.awsenv` files may take effect: the checks made on reading one, and the trust store.
+
+As in direnv, a file is allowed for its absolute path and exact content: the record is named
+sha256(path + "\\n" + content), so an edit, or the same file copied to another repository, is
+blocked until allowed again. A denied path is ignored quietly. Records live under
+$XDG_DATA_HOME/awsenv (allow/, deny/), one small file each, written atomically, so shells that
+allow at the same moment never lose each other's records.
+
+The path is the file's real path: `read` resolves symlinks once, and both `allow` and loading
+go through it, so the two can never disagree about which file was reviewed. Files writable by
+group or others, or owned by someone else, are refused outright: their content could change
+between review and use without changing who seems to have written it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from awsenv import files
+from awsenv.errors import AwsenvError
+
+ALLOWED, DENIED, BLOCKED = "allowed", "denied", "blocked"
+# An .awsenv names a profile and maybe a region; anything larger is not one.
+MAX_BYTES = 4096
+
+
+class RefusedFile(AwsenvError):
+    pass
+
+
+def shown(text: str) -> str:
+    """`text` fit for a one-line message: control and other unprintable characters escaped.
+
+    Paths and contents come from other people's repositories; a newline or a terminal escape
+    sequence in a directory name must not reach the terminal as such.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A file as read once: its name, real path, content and the facts the checks need."""
+
+    path: str  # as the user or the shell named it
+    real: str  # symlinks resolved
+    content: bytes
+    uid: int
+    mode: int
+    link_uid: int | None  # owner of the name itself when that is a symlink
+
+    @property
+    def digest(self) -> str:
+        return _digest(os.fsencode(self.real) + b"\n" + self.content)
+
+
+def read(path: str) -> Checked:
+    """Read the file at `path` through its real path; FileNotFoundError when there is none.
+
+    The resolved path is opened with O_NOFOLLOW (a symlink swapped in afterwards is refused, not
+    followed) and O_NONBLOCK (a FIFO planted as `.awsenv` cannot hang the shell), and fstat
+    describes the very file whose bytes are read.
+    """
+    real = os.path.realpath(path)
+    try:
+        link = os.lstat(path)
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        raise RefusedFile(f"{shown(path)} cannot be read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(f.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise RefusedFile(f"{shown(path)} is not a regular file")
+        content = f.read(MAX_BYTES + 1)
+    if len(content) > MAX_BYTES:
+        raise RefusedFile(f"{shown(path)} is larger than {MAX_BYTES} bytes, too large to trust")
+    link_uid = link.st_uid if stat.S_ISLNK(link.st_mode) else None
+    return Checked(path, real, content, info.st_uid, info.st_mode, link_uid)
+
+
+def _owner(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def refusal(checked: Checked) -> str | None:
+    """Why this file may never take effect, whatever the trust store says; None when it may."""
+    me = os.geteuid()
+    real = "" if checked.real == checked.path else f" (a symlink to {shown(checked.real)})"
+    if checked.link_uid is not None and checked.link_uid != me:
+        return f"{shown(checked.path)} is a symlink owned by {_owner(checked.link_uid)}, not you"
+    if checked.uid != me:
+        return f"{shown(checked.path)}{real} is owned by {_owner(checked.uid)}, not you"
+    if checked.mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return (
+            f"{shown(checked.path)}{real} is writable by group or others "
+            f"(fix: chmod go-w {shown(checked.real)})"
+        )
+    return None
+
+
+def check(checked: Checked) -> None:
+    reason = refusal(checked)
+    if reason is not None:
+        raise RefusedFile(f"refused: {reason}")
+
+
+def data_dir(environ: Mapping[str, str] = os.environ) -> Path:
+    """$XDG_DATA_HOME/awsenv; the XDG spec says to ignore a relative XDG_DATA_HOME."""
+    base = environ.get("XDG_DATA_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(environ.get("HOME") or os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "awsenv"
+
+
+class TrustStore:
+    """allow/<digest> and deny/<sha256(path)> records, each holding the path as JSON."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.allow_dir = root / "allow"
+        self.deny_dir = root / "deny"
+
+    @classmethod
+    def default(cls, environ: Mapping[str, str] = os.environ) -> TrustStore:
+        return cls(data_dir(environ))
+
+    def _deny_record(self, real: str) -> Path:
+        return self.deny_dir / _digest(os.fsencode(real))
+
+    def _check_private(self) -> None:
+        """Records anyone else could add would let them allow files: refuse such a store."""
+        for directory in (self.root, self.allow_dir, self.deny_dir):
+            try:
+                info = os.stat(directory)
+            except FileNotFoundError:
+                continue
+            if info.st_uid != os.geteuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                raise RefusedFile(
+                    f"the trust store {shown(str(directory))} is writable by someone else "
+                    f"(fix: chmod 700 it, owned by you)"
+                )
+
+    def state(self, checked: Checked) -> str:
+        self._check_private()
+        if self._deny_record(checked.real).exists():
+            return DENIED
+        if (self.allow_dir / checked.digest).exists():
+            return ALLOWED
+        return BLOCKED
+
+    def allow(self, checked: Checked) -> None:
+        self._check_private()
+        files.ensure_private_dir(self.root)
+        files.write_json(self.allow_dir / checked.digest, {"path": checked.real})
+        self._deny_record(checked.real).unlink(missing_ok=True)
+
+    def deny(self, real: str) -> int:
+        """Deny the file at `real` and forget every content allowed there; returns how many."""
+        self._check_private()
+        dropped = [p for p, path in self._records(self.allow_dir) if path == real]
+        for record in dropped:
+            record.unlink(missing_ok=True)
+        files.ensure_private_dir(self.root)
+        files.write_json(self._deny_record(real), {"path": real})
+        return len(dropped)
+
+    def allowed_before(self, real: str) -> bool:
+        """Whether some other content was allowed at `real`: the file has been edited since."""
+        return any(path == real for _, path in self._records(self.allow_dir))
+
+    def prune(self) -> tuple[int, int]:
+        """Drop allow records whose file is gone or has changed, and deny records whose
+        directory is gone. A denied path whose file is missing is kept: a checkout can bring
+        the file back. Returns (allow records dropped, deny records dropped)."""
+        self._check_private()
+        stale_allows = [
+            record
+            for record, path in self._records(self.allow_dir)
+            if path is None or _current_digest(path) != record.name
+        ]
+        stale_denies = [
+            record
+            for record, path in self._records(self.deny_dir)
+            if path is None or not os.path.isdir(os.path.dirname(path))
+        ]
+        for record in stale_allows + stale_denies:
+            record.unlink(missing_ok=True)
+        return len(stale_allows), len(stale_denies)
+
+    @staticmethod
+    def _records(directory: Path) -> list[tuple[Path, str | None]]:
+        """Each record with the path it holds (None when unreadable: a stale record)."""
+        if not directory.is_dir():
+            return []
+        found: list[tuple[Path, str | None]] = []
+        for record in sorted(directory.iterdir()):
+            if record.name.startswith("."):  # a temporary file of a write in progress
+                continue
+            try:
+                path = (files.read_json(record) or {}).get("path")
+            except (OSError, ValueError):
+                path = None
+            found.append((record, path if isinstance(path, str) else None))
+        return found
+
+
+def _current_digest(path: str) -> str | None:
+    try:
+        return read(path).digest
+    except (OSError, RefusedFile):
+        return None

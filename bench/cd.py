@@ -1,0 +1,163 @@
+"""The cost of the directory hook: 1,000 cd's across a tree with no `.awsenv`, per shell.
+
+Each shell times its own loop (bash and zsh with $EPOCHREALTIME, fish with its `time`), once
+with the integration loaded and once without, so the difference is what the hook adds to a
+cd. The cd's go to the leaves of a binary tree in a temporary directory, 8 levels below / (the
+issue's figure) and, to show how the cost grows, 12. bash runs the hook from its prompt, which
+a script has not: the loop calls the prompt hook after each cd, as bash would before the next
+prompt. zsh and fish run interactively (-i), as their hooks only run there. Each figure is the
+best of RUNS runs: other load only ever adds time. Goal (issue 4): under 50 µs per cd in bash
+and zsh.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from awsenv import dirs
+from common import BIN, table
+
+CDS = 1000
+DEPTHS = (8, 12)  # of the directories cd'ed into, below /
+RUNS = 9
+GOAL_US = 50.0
+
+# {init} is sourced only in the "hook" case; {hook} is the call bash's prompt would make.
+SCRIPTS = {
+    "bash": (
+        "{init}mapfile -t places < {places}\n"
+        "start=$EPOCHREALTIME\n"
+        'for d in "${{places[@]}}"; do cd "$d"{hook}; done\n'
+        "end=$EPOCHREALTIME\n"
+        'echo "elapsed_us=$(( ${{end/./}} - ${{start/./}} ))"\n'
+    ),
+    "zsh": (
+        'zmodload zsh/datetime\n{init}places=("${{(@f)$(<{places})}}")\n'
+        "start=$EPOCHREALTIME\n"
+        'for d in "${{places[@]}}"; do cd "$d"; done\n'
+        "end=$EPOCHREALTIME\n"
+        'echo "elapsed_us=$(( (end - start) * 1000000 ))"\n'
+    ),
+    "fish": (
+        "{init}set places (string split \\n < {places})\n"
+        "time begin\n"
+        "    for d in $places\n"
+        "        cd $d\n"
+        "    end\n"
+        "end\n"
+    ),
+}
+ARGV = {
+    "bash": ["bash", "--norc", "--noprofile", "-c"],
+    "zsh": ["zsh", "--no-rcs", "-i", "-c"],
+    "fish": ["fish", "--no-config", "-i", "-c"],
+}
+FISH_TIME = re.compile(r"Executed in\s+([\d.]+)\s+(micros|millis|secs)")
+FISH_UNITS = {"micros": 1.0, "millis": 1e3, "secs": 1e6}
+
+
+def make_tree(base: Path, depth: int) -> list[Path]:
+    """A binary tree whose leaves are `depth` levels below /; the cd's visit them in a fixed
+    random order."""
+    leaves = [base / f"depth{depth}"]
+    while len(leaves[0].parts) - 1 < depth:
+        leaves = [parent / f"d{side}" for parent in leaves for side in "ab"]
+    for leaf in leaves:
+        leaf.mkdir(parents=True)
+    rng = random.Random(4)
+    return [rng.choice(leaves) for _ in range(CDS)]
+
+
+def elapsed_us(shell: str, script: str, env: dict[str, str]) -> float:
+    result = subprocess.run(
+        [*ARGV[shell], script],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    if shell == "fish":
+        match = FISH_TIME.search(result.stderr)
+        if match is None:
+            raise RuntimeError(f"fish did not report its time: {result.stderr!r}")
+        return float(match.group(1)) * FISH_UNITS[match.group(2)]
+    return float(result.stdout.split("elapsed_us=")[1])
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="awsenv-bench-", dir="/tmp") as tmp:
+        base = Path(tmp)
+        home = base / "home"
+        (home / ".aws").mkdir(parents=True)
+        env = {
+            "HOME": str(home),
+            "PATH": f"{BIN}:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "XDG_DATA_HOME": str(home / ".local" / "share"),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+        }
+        listings = {}
+        for depth in DEPTHS:
+            places = make_tree(base, depth)
+            if dirs.nearest(str(places[0])) is not None:
+                raise SystemExit(f"a .awsenv above {base} would make this a different benchmark")
+            listings[depth] = base / f"places{depth}"
+            listings[depth].write_text("".join(f"{p}\n" for p in places))
+        rows = []
+        for shell in ("bash", "zsh", "fish"):
+            init = base / f"init.{shell}"
+            init.write_text(
+                subprocess.run(
+                    [str(BIN / "awsenv"), "init", shell],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                ).stdout
+            )
+            for depth, listing in listings.items():
+                cases = {}
+                for hooked in (False, True):
+                    script = SCRIPTS[shell].format(
+                        init=f"source {init}\n" if hooked else "",
+                        places=listing,
+                        hook="; __awsenv_dir_prompt" if hooked else "",
+                    )
+                    cases[hooked] = min(elapsed_us(shell, script, env) for _ in range(RUNS)) / CDS
+                cost = cases[True] - cases[False]
+                goal = "" if shell == "fish" else ("met" if cost < GOAL_US else "NOT met")
+                rows.append(
+                    (
+                        shell,
+                        depth,
+                        f"{cases[False]:.1f}",
+                        f"{cases[True]:.1f}",
+                        f"{cost:.1f}",
+                        goal,
+                    )
+                )
+    print(f"{CDS} cd's, no .awsenv anywhere, best of {RUNS} runs, {os.cpu_count()} cores")
+    print(
+        table(
+            (
+                "shell",
+                "depth",
+                "µs/cd without hook",
+                "µs/cd with hook",
+                "hook µs/cd",
+                f"< {GOAL_US:.0f} µs",
+            ),
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
