@@ -1,0 +1,218 @@
+"""The prompt segment: profile, region and time left on the credentials, with their state.
+
+The shell integration renders the segment itself before each prompt, with builtins only
+(shell/awsenv.*, into AWSENV_PROMPT); this module is the reference those renderers are tested
+against and what `awsenv prompt` prints for tmux status lines and starship `custom` modules.
+
+Inputs are the variables `awsenv use` exports: AWSENV_PROFILE, AWS_REGION, AWSENV_EXPIRATION
+(credentials), AWSENV_SSO_EXPIRATION (access token), AWSENV_SSO_REFRESH_UNTIL (until when the
+token can be refreshed without a sign-in), and AWSENV_LOGIN_NEEDED, which the renewal hook sets
+to the expiry it gave up on when only a sign-in could help.
+
+States: `ok`; `soon` (valid, renewed before the next command); `renew` (expired, and the next
+command renews them from the SSO session, or by assuming the role again); `login` (the SSO
+session has ended: sign in).
+
+Format (AWSENV_PROMPT_FORMAT or `--format`): `{profile}`, `{region}`, `{left}` (time left, or
+the state once expired), `{state}`, and `{color}`/`{reset}` for the state's colour. Text in
+`( … )` is shown only when a value inside it is not empty; `\\` takes the next character
+literally. Colours: AWSENV_PROMPT_COLORS like `ok=32:soon=33:renew=33:login=31` (SGR codes; an
+empty code means none); NO_COLOR turns them off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from awsenv.errors import EXIT_USAGE, AwsenvError
+from awsenv.timefmt import humanize
+
+DEFAULT_FORMAT = "aws:{profile}( {region})( {color}{left}{reset})"
+DEFAULT_COLORS = {"ok": "32", "soon": "33", "renew": "33", "login": "31"}
+# Credentials with less than this left are renewed before the next command.
+DEFAULT_RENEW_WINDOW = 300
+STYLES = ("plain", "bash", "zsh", "fish")
+SIDES = ("left", "right")
+
+_VALUES = ("profile", "region", "left", "state")
+_STYLES = ("color", "reset")
+_DIGITS = re.compile(r"[0-9]+")
+_SGR = re.compile(r"[0-9;]*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class PromptError(AwsenvError):
+    exit_code = EXIT_USAGE
+
+
+def _number(text: str | None) -> int | None:
+    return int(text) if text and _DIGITS.fullmatch(text) else None
+
+
+@dataclass(frozen=True)
+class Inputs:
+    profile: str
+    region: str
+    expiration: int | None
+    sso_expiration: int | None
+    sso_refresh_until: int | None
+    login_needed: bool
+    window: int
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> Inputs:
+        raw_expiration = environ.get("AWSENV_EXPIRATION")
+        expiration = _number(raw_expiration)
+        window = _number(environ.get("AWSENV_RENEW_WINDOW"))
+        return cls(
+            profile=environ.get("AWSENV_PROFILE", ""),
+            region=environ.get("AWS_REGION", ""),
+            expiration=expiration,
+            sso_expiration=_number(environ.get("AWSENV_SSO_EXPIRATION")),
+            sso_refresh_until=_number(environ.get("AWSENV_SSO_REFRESH_UNTIL")),
+            login_needed=expiration is not None
+            and environ.get("AWSENV_LOGIN_NEEDED") == raw_expiration,
+            window=DEFAULT_RENEW_WINDOW if window is None else window,
+        )
+
+
+@dataclass(frozen=True)
+class Status:
+    state: str
+    left: str
+
+
+def status(inputs: Inputs, now: int) -> Status:
+    """The state at `now` (epoch seconds) and what `{left}` shows."""
+    left = 0
+    state = "ok"
+    refreshable = inputs.sso_refresh_until is not None and inputs.sso_refresh_until > now
+    if inputs.expiration is not None:
+        left = inputs.expiration - now
+        if inputs.login_needed:
+            state = "login"
+        elif left > inputs.window:
+            state = "ok"
+        elif left > 0:
+            state = "soon"
+        elif inputs.sso_expiration is None or inputs.sso_expiration > now or refreshable:
+            state = "renew"
+        else:
+            state = "login"
+    elif inputs.sso_expiration is not None:
+        # --profile-only: the SDK fetches keys itself while the SSO session lasts.
+        left = inputs.sso_expiration - now
+        if left <= 0:
+            state = "renew" if refreshable else "login"
+    if left > 0:
+        return Status(state, humanize(left))
+    return Status(state, "" if state == "ok" else state)
+
+
+def _color_code(state: str, spec: str) -> str:
+    code = DEFAULT_COLORS[state]
+    chosen = None
+    for entry in spec.split(":"):
+        name, eq, value = entry.partition("=")
+        if eq and name == state:
+            chosen = value
+    if chosen is not None and _SGR.fullmatch(chosen):
+        code = chosen
+    return code
+
+
+def _sgr(code: str, style: str) -> str:
+    sequence = f"\x1b[{code}m"
+    if style == "bash":
+        return f"\x01{sequence}\x02"
+    if style == "zsh":
+        return f"%{{{sequence}%}}"
+    return sequence
+
+
+def render(
+    fmt: str,
+    inputs: Inputs,
+    now: int,
+    *,
+    style: str = "plain",
+    colors: str = "",
+    color: bool = True,
+) -> str:
+    """The segment for `inputs` at `now`, written for `style` (a shell's prompt, or plain)."""
+    if not inputs.profile:
+        return ""
+    current = status(inputs, now)
+    code = _color_code(current.state, colors)
+    sgr = reset = ""
+    if color and code:
+        sgr, reset = _sgr(code, style), _sgr("0", style)
+    values = {
+        "profile": inputs.profile,
+        "region": inputs.region,
+        "left": current.left,
+        "state": current.state,
+    }
+
+    def text(piece: str) -> str:
+        return piece.replace("%", "%%") if style == "zsh" else piece
+
+    out: list[str] = []
+    group: list[str] | None = None
+    shown = False
+    i = 0
+    while i < len(fmt):
+        c = fmt[i]
+        i += 1
+        piece = text(c)
+        if c == "\\" and i < len(fmt):
+            piece = text(fmt[i])
+            i += 1
+        elif c == "(" and group is None:
+            group, shown = [], False
+            continue
+        elif c == ")" and group is not None:
+            if shown:
+                out += group
+            group = None
+            continue
+        elif c == "{":
+            end = fmt.find("}", i)
+            name = fmt[i:end] if end >= 0 else ""
+            if name in _VALUES:
+                value = values[name]
+                shown = shown or bool(value)
+                piece = text(_CONTROL.sub("?", value))
+                i = end + 1
+            elif name in _STYLES:
+                piece = sgr if name == "color" else reset
+                i = end + 1
+        (out if group is None else group).append(piece)
+    if group is not None and shown:
+        out += group
+    return "".join(out)
+
+
+def segment(
+    environ: Mapping[str, str], now: int, *, fmt: str | None = None, style: str = "plain"
+) -> str:
+    """The segment the shells keep in AWSENV_PROMPT, from an environment."""
+    return render(
+        fmt or environ.get("AWSENV_PROMPT_FORMAT") or DEFAULT_FORMAT,
+        Inputs.from_env(environ),
+        now,
+        style=style,
+        colors=environ.get("AWSENV_PROMPT_COLORS", ""),
+        color=not environ.get("NO_COLOR"),
+    )
+
+
+def install_line(shell: str, side: str) -> str:
+    """The line `awsenv init SHELL --prompt SIDE` adds after the integration."""
+    if side not in SIDES:
+        raise PromptError(f"--prompt takes left or right, not {side!r}")
+    if shell == "bash" and side == "right":
+        raise PromptError("bash has no right-hand prompt; use --prompt left")
+    return f"__awsenv_prompt_install {side}\n"
