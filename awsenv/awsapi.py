@@ -51,7 +51,7 @@ def client(service: str, region: str, credentials: Credentials | None = None) ->
     session._session.set_config_variable("profile", None)
     config = Config(
         region_name=region,
-        retries={"mode": "standard", "max_attempts": 5},
+        retries={"mode": "standard", "max_attempts": 3},
         connect_timeout=5,
         read_timeout=30,
         **({} if credentials else {"signature_version": UNSIGNED}),

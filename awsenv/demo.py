@@ -94,6 +94,8 @@ def write_home(home: Path) -> None:
     config = aws / "config"
     config.write_text(EXAMPLE_CONFIG, encoding="utf-8")
     config.chmod(0o600)
+    # Without it, fish's first start in a new HOME parses every man page in the background.
+    (home / ".local" / "share" / "fish" / "generated_completions").mkdir(parents=True)
 
 
 def start_emulator() -> tuple[subprocess.Popen[str], str]:

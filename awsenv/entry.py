@@ -11,22 +11,27 @@ import sys
 from awsenv.errors import EXIT_ERROR, AwsenvError
 
 # Verbs whose stdout the shell integration evaluates.
-EVAL_VERBS = ("use", "unset", "logout")
+EVAL_VERBS = ("use", "unset", "logout", "allow", "deny", "pin", "_dir")
+# Verbs the typer-free path serves: what the shell runs on its own (a cd hook, a status line).
+FAST_VERBS = ("use", "unset", "list", "prompt", "_dir")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    from awsenv import shells, ui
+    from awsenv import ui
 
     if args[:1] and args[0] in EVAL_VERBS:
+        from awsenv import shells  # only here: `list` does without it
+
         shells.reserve_stdout()
     try:
-        if args[:1] and args[0] in ("use", "unset"):
+        if args[:1] and args[0] in FAST_VERBS:
             from awsenv import fast
 
             code = fast.run(args)
             if code is not None:
-                _hint_if_not_integrated(args[0])
+                if args[0] in ("use", "unset"):
+                    _hint_if_not_integrated(args[0])
                 return code
         from awsenv import cli
 

@@ -1,4 +1,4 @@
-"""`use` and `unset` without typer: the verbs the shell runs often, started in a few ms.
+"""`use`, `unset`, `list`, `prompt` and `_dir` without typer: started in a few ms.
 
 Only the plain forms are handled here; anything else (help, an unknown option, `use` with no
 profile) returns None and the full typer CLI takes over with the same library calls.
@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import os
 
-from awsenv import shells, switch
-
-_OPTIONS = {"use": {"--region", "--shell"}, "unset": {"--shell"}}
-_FLAGS = {"use": {"--profile-only"}, "unset": set()}
+_OPTIONS = {
+    "use": {"--region", "--shell"},
+    "unset": {"--shell"},
+    "list": set(),
+    "prompt": {"--format"},
+    "_dir": set(),
+}
+_FLAGS = {
+    "use": {"--profile-only"},
+    "unset": set(),
+    "list": {"--json"},
+    "prompt": set(),
+    "_dir": set(),
+}
 
 
 def _parse(verb: str, args: list[str]) -> tuple[list[str], dict[str, str], set[str]] | None:
@@ -43,6 +53,20 @@ def run(argv: list[str]) -> int | None:
     if parsed is None:
         return None
     positional, options, flags = parsed
+    if verb == "list":
+        return None if positional else _list(as_json="--json" in flags)
+    if verb == "prompt":
+        return None if positional else _prompt(options.get("--format"))
+    from awsenv import shells, switch  # here, not above: `list` and `prompt` need neither
+
+    if verb == "_dir":
+        if len(positional) > 1:
+            return None
+        from awsenv import dirs
+
+        shells.emit(dirs.enter(positional[0] if positional else "", os.environ, shells.detect()))
+        return 0
+
     if verb == "use":
         if len(positional) != 1 or positional[0] == "-":
             return None
@@ -59,4 +83,34 @@ def run(argv: list[str]) -> int | None:
         shell = shells.check(options["--shell"]) if "--shell" in options else shells.detect()
         changes = switch.unset_changes(os.environ)
     shells.emit(shells.render(shell, changes))
+    return 0
+
+
+def _list(*, as_json: bool) -> int:
+    """`awsenv list` without typer, whose import alone would cost more than the listing."""
+    import sys
+
+    from awsenv import inventory
+    from awsenv.config import AwsConfig
+    from awsenv.timefmt import utc_now
+
+    text = inventory.render(inventory.rows(AwsConfig.load(), utc_now()), as_json=as_json)
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `awsenv list | head`: the reader has what it wanted.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _prompt(fmt: str | None) -> int:
+    """`awsenv prompt` for tmux and starship, which may run it every few seconds."""
+    import time
+
+    from awsenv import prompt
+
+    text = prompt.segment(os.environ, int(time.time()), fmt=fmt)
+    if text:
+        print(text)
     return 0

@@ -88,8 +88,11 @@ def executable() -> str:
     return shutil.which("awsenv") or "awsenv"
 
 
-def init_script(shell: str, exe: str | None = None) -> str:
-    """What `eval "$(awsenv init SHELL)"` runs: the program's path, then the integration."""
+def init_script(shell: str, exe: str | None = None, prompt: str | None = None) -> str:
+    """What `eval "$(awsenv init SHELL)"` runs: the program's path, then the integration.
+
+    `prompt` (left or right) also puts the prompt segment into the shell's prompt.
+    """
     check(shell)
     path = exe or executable()
     assign = (
@@ -98,7 +101,28 @@ def init_script(shell: str, exe: str | None = None) -> str:
         else (f"__awsenv_exe={quote(shell, path)}")
     )
     body = (source_dir() / f"awsenv.{shell}").read_text(encoding="utf-8")
-    return f"{assign}\n{body}"
+    if prompt is not None:
+        from awsenv.prompt import install_line
+
+        body += install_line(shell, prompt)
+    return f"{assign}\n{body}{completion_script(shell)}"
+
+
+def completion_script(shell: str) -> str:
+    """The checked-in completions/awsenv.SHELL (shipped as awsenv/completion), for `init`.
+
+    Also makes the directory where the script caches profile names, which the shell cannot
+    create without starting a process.
+    """
+    import contextlib
+
+    from awsenv.files import ensure_private_dir
+
+    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+    with contextlib.suppress(OSError):  # no cache then; completion still works
+        ensure_private_dir(Path(cache_home) / "awsenv")
+    path = Path(__file__).resolve().parent / "completion" / f"awsenv.{shell}"
+    return path.read_text(encoding="utf-8")
 
 
 _code_out: TextIO | None = None

@@ -10,11 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from awsenv import tokens
+from awsenv import recent, tokens
 from awsenv.config import AwsConfig, sso_target
 from awsenv.credentials import Credentials, Resolved, resolve
+from awsenv.errors import UsageError
 from awsenv.shells import Change
-from awsenv.timefmt import rfc3339, utc_now
+from awsenv.timefmt import parse_timestamp, rfc3339, utc_now
 
 CREDENTIAL_VARS = (
     "AWS_ACCESS_KEY_ID",
@@ -24,8 +25,23 @@ CREDENTIAL_VARS = (
 )
 # Everything awsenv may export; AWSENV_VARS is only ever trusted for names in this list.
 MANAGED_VARS = ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", *CREDENTIAL_VARS)
+# What the prompt and renewal hooks need besides: until when the SSO token can be refreshed
+# (epoch s), the --region given to `use` (renewals keep it), and the credential expiry a renewal
+# gave up on because only a sign-in could help (set by the shell hook, cleared by `use`).
+RENEWAL_VARS = ("AWSENV_SSO_REFRESH_UNTIL", "AWSENV_REGION_OVERRIDE", "AWSENV_LOGIN_NEEDED")
 # awsenv's own state: the active profile, credential and SSO token expiry (epoch seconds).
-STATE_VARS = ("AWSENV_PROFILE", "AWSENV_EXPIRATION", "AWSENV_SSO_EXPIRATION", "AWSENV_VARS")
+STATE_VARS = (
+    "AWSENV_PROFILE",
+    "AWSENV_EXPIRATION",
+    "AWSENV_SSO_EXPIRATION",
+    "AWSENV_VARS",
+    *RENEWAL_VARS,
+)
+# The directory whose `.awsenv` the shell's cd hook applied (see awsenv.dirs).
+DIR_VAR = "AWSENV_DIR"
+# The profile this shell used before the current one, for `awsenv use -`. Not a state variable:
+# `unset` keeps a memory of the profile it left, as `cd -` does of the directory.
+PREVIOUS_VAR = "AWSENV_PREVIOUS_PROFILE"
 
 
 @dataclass(frozen=True)
@@ -34,6 +50,8 @@ class Activation:
     region: str | None
     credentials: Credentials | None
     sso_expires_at: datetime | None = None
+    sso_refresh_until: datetime | None = None
+    region_override: str | None = None
 
 
 def previously_set(environ: Mapping[str, str]) -> list[str]:
@@ -63,17 +81,40 @@ def use_changes(activation: Activation, environ: Mapping[str, str]) -> list[Chan
         "AWSENV_EXPIRATION": _epoch(creds.expiration if creds else None),
         "AWSENV_SSO_EXPIRATION": _epoch(activation.sso_expires_at),
         "AWSENV_VARS": " ".join(new),
+        "AWSENV_SSO_REFRESH_UNTIL": _epoch(activation.sso_refresh_until),
+        "AWSENV_REGION_OVERRIDE": activation.region_override,
+        "AWSENV_LOGIN_NEEDED": None,
     }
     stale = dict.fromkeys([*previously_set(environ), *CREDENTIAL_VARS])
     changes: list[Change] = list(new.items())
     changes += [(name, None) for name in stale if name not in new and name in environ]
     changes += [(n, v) for n, v in state.items() if v is not None or n in environ]
+    changes += _previous_changes(environ, activation.profile)
     return changes
+
+
+def snapshot(environ: Mapping[str, str]) -> list[Change]:
+    """Changes putting back, exactly, every variable `use` and the directory hook may change."""
+    return [(name, environ.get(name)) for name in (*MANAGED_VARS, *STATE_VARS, DIR_VAR)]
 
 
 def unset_changes(environ: Mapping[str, str]) -> list[Change]:
     names = [*previously_set(environ), *STATE_VARS]
-    return [(name, None) for name in names if name in environ]
+    return [(name, None) for name in names if name in environ] + _previous_changes(environ, None)
+
+
+def _previous_changes(environ: Mapping[str, str], new: str | None) -> list[Change]:
+    """Remember the profile being left, unless the shell stays on it."""
+    current = environ.get("AWSENV_PROFILE")
+    return [(PREVIOUS_VAR, current)] if current and current != new else []
+
+
+def previous(environ: Mapping[str, str]) -> str:
+    """The profile `awsenv use -` returns to."""
+    name = environ.get(PREVIOUS_VAR)
+    if not name:
+        raise UsageError("this shell has used no other profile yet", hint="awsenv use PROFILE")
+    return name
 
 
 def _epoch(moment: datetime | None) -> str | None:
@@ -92,9 +133,30 @@ def use(
     else:
         resolved = resolve(config, profile, now)
     activation = Activation(
-        profile.name, region or profile.region, resolved.credentials, resolved.sso_expires_at
+        profile.name,
+        region or profile.region,
+        resolved.credentials,
+        resolved.sso_expires_at,
+        sso_refresh_until=_refresh_until(config, profile.name, now)
+        if resolved.sso_expires_at is not None
+        else None,
+        region_override=region,
     )
-    return use_changes(activation, environ)
+    changes = use_changes(activation, environ)
+    recent.remember(profile.name)
+    return changes
+
+
+def _refresh_until(config: AwsConfig, name: str, now: datetime) -> datetime | None:
+    """Until when the profile's SSO token can be refreshed: its client registration's expiry."""
+    target = sso_target(config, config.profile(name))
+    try:
+        token = tokens.load_token(target.start_url, target.session_name)
+    except tokens.CorruptCacheFile:
+        return None
+    if token is None or not token.refreshable(now):
+        return None
+    return parse_timestamp(str(token.data["registrationExpiresAt"]))
 
 
 def _ensure_sso_session(config: AwsConfig, name: str, now: datetime) -> Resolved:

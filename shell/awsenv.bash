@@ -10,7 +10,7 @@ builtin unalias awsenv 2>/dev/null || builtin true
 # verb runs as it is. AWSENV_SHELL tells the program which shell called it.
 awsenv() {
     case "${1-}" in
-        use | unset | logout)
+        use | unset | logout | allow | deny | pin)
             local __awsenv_code
             __awsenv_code="$(AWSENV_SHELL=bash command "$__awsenv_exe" "$@")" || return
             builtin eval "$__awsenv_code"
@@ -38,4 +38,348 @@ __awsenv_add_prompt_command() {
         # shellcheck disable=SC2128,SC2178 # this branch is the string form
         PROMPT_COMMAND="$hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
     fi
+}
+
+# --- awsenv: directory profiles (.awsenv) --------------------------------------------------
+# After a `cd`, the prompt hook looks for the nearest .awsenv from $PWD up to / with builtins
+# only, and runs the program only when that file differs from the one handled last: it prints
+# the code applying the file's profile (if trusted) and a snapshot of what the shell had before,
+# kept in __awsenv_dir_restore and evaluated on leaving, without a process. A file is read again
+# when the nearest path changes, and after `awsenv allow`, `deny` or `pin` (they call
+# __awsenv_dir_refresh). A `use` in a pinned directory holds until the nearest file changes.
+: "${__awsenv_dir_file=.}" "${__awsenv_dir_restore=}"
+
+# Runs before each prompt; does something only when $PWD changed since the last one. This is
+# the hot path of every cd: few commands per level, and no quotes inside [[ ]] or assignments
+# (none are needed there, and quoted expansions cost bash several µs each). $? goes on to the
+# next hook, except under `set -e`, where returning it would end the shell.
+__awsenv_dir_prompt() {
+    local status=$? dir found=
+    if [[ $PWD != "${__awsenv_dir_pwd-}" ]]; then
+        __awsenv_dir_pwd=$PWD
+        dir=${PWD%/}
+        while [[ -n $dir && ! -f $dir/.awsenv ]]; do
+            dir=${dir%/*}
+        done
+        if [[ -n $dir ]]; then
+            found=$dir/.awsenv
+        elif [[ -f /.awsenv ]]; then
+            found=/.awsenv
+        fi
+        [[ $found == "$__awsenv_dir_file" ]] || __awsenv_dir_change "$found"
+    fi
+    [[ $status != 0 && $- != *e* ]] || return 0
+    return "$status"
+}
+
+# The nearest file is now $1 (empty: none): put back what the shell had, then apply the file.
+__awsenv_dir_change() {
+    local found="$1" code
+    __awsenv_dir_file="$found"
+    if [[ -n "$__awsenv_dir_restore" ]]; then
+        builtin eval "$__awsenv_dir_restore" || builtin true
+        __awsenv_dir_restore=""
+    fi
+    # Without a file, the program is needed only to clear a state inherited from a parent shell.
+    if [[ -n "$found" || -n "${AWSENV_DIR-}" ]]; then
+        if code="$(AWSENV_SHELL=bash command "$__awsenv_exe" _dir "$found")"; then
+            builtin eval "$code" || builtin true
+        fi
+    fi
+    return 0
+}
+
+# Forget the file handled last and check again: always, or only when $1 is that file.
+__awsenv_dir_refresh() {
+    if [[ $# -eq 0 || "$1" == "$__awsenv_dir_file" ]]; then
+        __awsenv_dir_file=. __awsenv_dir_pwd=""
+        __awsenv_dir_prompt
+    fi
+    return 0
+}
+__awsenv_add_prompt_command __awsenv_dir_prompt
+
+# --- awsenv: prompt segment and credential renewal -----------------------------------------
+# AWSENV_PROMPT holds the segment (profile, region, time left) for "${AWSENV_PROMPT}" in PS1. Its
+# hook runs last in PROMPT_COMMAND, after any hook that switches profiles, using builtins only:
+# the clock is EPOCHSECONDS (see below before bash 5), and the segment is rebuilt only
+# when its inputs change or the time it shows ticks over. Before each command typed at the
+# prompt, credentials within AWSENV_RENEW_WINDOW seconds (default 300) of expiry are renewed by
+# `awsenv use`, through the cached SSO token; a failed renewal leaves one line on stderr and the
+# command still runs. The format language and the states are those of awsenv/prompt.py
+# (`awsenv prompt`). Both hooks run all the time, so their common case is a comparison or two;
+# the rebuild also works out when a renewal falls due (__awsenv_renew_at).
+: "${AWSENV_PROMPT=}"
+__awsenv_prompt_key="" __awsenv_prompt_next=0 __awsenv_preexec_armed=""
+__awsenv_renew_at=0 __awsenv_renew_retry=0 __awsenv_never=4611686018427387904
+# Before bash 5 there is no EPOCHSECONDS: SECONDS counts from the shell's start, which printf's
+# %(%s)T tells once here. Inside $(( )) the fallback is an expression, so neither costs a thing.
+printf -v __awsenv_epoch0 '%(%s)T' -1
+__awsenv_epoch0=$((__awsenv_epoch0 - SECONDS))
+
+__awsenv_prompt_hook() {
+    local __awsenv_status=$?
+    __awsenv_preexec_armed=1
+    __awsenv_prompt_new="${AWSENV_PROFILE-}|${AWS_REGION-}|${AWSENV_EXPIRATION-}|${AWSENV_SSO_EXPIRATION-}|${AWSENV_SSO_REFRESH_UNTIL-}|${AWSENV_LOGIN_NEEDED-}|${AWSENV_RENEW_WINDOW-}|${AWSENV_PROMPT_FORMAT-}|${AWSENV_PROMPT_COLORS-}|${NO_COLOR-}"
+    if [[ "$__awsenv_prompt_new" != "$__awsenv_prompt_key" ]] || ((${EPOCHSECONDS:-__awsenv_epoch0 + SECONDS} >= __awsenv_prompt_next)); then
+        __awsenv_prompt_key="$__awsenv_prompt_new"
+        __awsenv_prompt_render $((${EPOCHSECONDS:-__awsenv_epoch0 + SECONDS}))
+    fi
+    [[ $- != *e* ]] || return 0
+    return "$__awsenv_status"
+}
+
+# The state at time $1 (ok, soon, renew, login) in __awsenv_state, the time left (or the state
+# once expired) in __awsenv_left, and in __awsenv_prompt_next when either changes next. Numbers
+# are checked before any arithmetic: bash evaluates text in $(( )) as code.
+__awsenv_state_at() {
+    local now="$1" exp="${AWSENV_EXPIRATION-}" sso="${AWSENV_SSO_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}"
+    local until="${AWSENV_SSO_REFRESH_UNTIL-}" left=0 next=60 days hours minutes
+    [[ -n "$exp" && "$exp" != *[!0-9]* ]] || exp=""
+    [[ -n "$sso" && "$sso" != *[!0-9]* ]] || sso=""
+    [[ -n "$until" && "$until" != *[!0-9]* ]] || until=0
+    [[ -n "$window" && "$window" != *[!0-9]* ]] || window=300
+    __awsenv_state=ok __awsenv_left="" __awsenv_renew_at=$__awsenv_never
+    if [[ -n "$exp" ]]; then
+        __awsenv_renew_at=$((10#$exp - 10#$window))
+        left=$((10#$exp - now))
+        if [[ "${AWSENV_LOGIN_NEEDED-}" == "$exp" ]]; then
+            __awsenv_state=login
+        elif ((left > 10#$window)); then
+            __awsenv_state=ok
+        elif ((left > 0)); then
+            __awsenv_state=soon
+        elif [[ -z "$sso" ]] || ((10#$sso > now || 10#$until > now)); then
+            __awsenv_state=renew
+        else
+            __awsenv_state=login
+        fi
+    elif [[ -n "$sso" ]]; then
+        left=$((10#$sso - now))
+        if ((left <= 0)); then
+            __awsenv_state=login
+            ((10#$until <= now)) || __awsenv_state=renew
+        fi
+    fi
+    if ((left > 0)); then
+        days=$((left / 86400)) hours=$((left % 86400 / 3600)) minutes=$((left % 3600 / 60))
+        if ((days > 0)); then
+            __awsenv_left="${days}d${hours}h"
+        elif ((hours > 0 && minutes > 0)); then
+            printf -v __awsenv_left '%dh%02dm' "$hours" "$minutes"
+        elif ((hours > 0)); then
+            __awsenv_left="${hours}h"
+        else
+            __awsenv_left="${minutes}m"
+        fi
+        next=$((left % 60 + 1))
+        ((left <= 10#$window || left - 10#$window >= next)) || next=$((left - 10#$window))
+        ((next <= left)) || next=$left
+    elif [[ "$__awsenv_state" != ok ]]; then
+        __awsenv_left="$__awsenv_state"
+    fi
+    __awsenv_prompt_next=$((now + next))
+}
+
+# Expands AWSENV_PROMPT_FORMAT into AWSENV_PROMPT for the time $1. Colour sequences are wrapped
+# in \001..\002 so that readline leaves them out of the prompt's width; control characters in
+# values become "?" so that a profile name cannot drive the terminal.
+__awsenv_prompt_render() {
+    if [[ -z "${AWSENV_PROFILE-}" ]]; then
+        AWSENV_PROMPT="" __awsenv_prompt_next=$__awsenv_never __awsenv_renew_at=$__awsenv_never
+        return 0
+    fi
+    __awsenv_state_at "$1"
+    local fmt="${AWSENV_PROMPT_FORMAT:-"aws:{profile}( {region})( {color}{left}{reset})"}"
+    local colors=":${AWSENV_PROMPT_COLORS-}:" code="" sgr="" reset="" out="" group="" ingroup=""
+    local shown="" c piece name value i=0 n=${#fmt}
+    case "$__awsenv_state" in
+        ok) code=32 ;;
+        soon | renew) code=33 ;;
+        *) code=31 ;;
+    esac
+    if [[ "$colors" == *":$__awsenv_state="* ]]; then
+        value="${colors##*":$__awsenv_state="}"
+        value="${value%%:*}"
+        [[ "$value" == *[!0-9\;]* ]] || code="$value"
+    fi
+    if [[ -z "${NO_COLOR-}" && -n "$code" ]]; then
+        sgr=$'\001\e['"$code"$'m\002' reset=$'\001\e[0m\002'
+    fi
+    while ((i < n)); do
+        c="${fmt:i:1}"
+        i=$((i + 1))
+        piece="$c"
+        case "$c" in
+            \\)
+                if ((i < n)); then
+                    piece="${fmt:i:1}"
+                    i=$((i + 1))
+                fi
+                ;;
+            \()
+                if [[ -z "$ingroup" ]]; then
+                    ingroup=1 group="" shown=""
+                    continue
+                fi
+                ;;
+            \))
+                if [[ -n "$ingroup" ]]; then
+                    [[ -z "$shown" ]] || out+="$group"
+                    ingroup=""
+                    continue
+                fi
+                ;;
+            \{)
+                value="${fmt:i}"
+                name="${value%%\}*}"
+                if [[ "$value" == *\}* ]]; then
+                    case "$name" in
+                        profile | region | left | state)
+                            case "$name" in
+                                profile) value="$AWSENV_PROFILE" ;;
+                                region) value="${AWS_REGION-}" ;;
+                                left) value="$__awsenv_left" ;;
+                                *) value="$__awsenv_state" ;;
+                            esac
+                            [[ -z "$value" ]] || shown=1
+                            piece="${value//[[:cntrl:]]/?}"
+                            i=$((i + ${#name} + 1))
+                            ;;
+                        color)
+                            piece="$sgr"
+                            i=$((i + 6))
+                            ;;
+                        reset)
+                            piece="$reset"
+                            i=$((i + 6))
+                            ;;
+                    esac
+                fi
+                ;;
+        esac
+        if [[ -n "$ingroup" ]]; then
+            group+="$piece"
+        else
+            out+="$piece"
+        fi
+    done
+    [[ -z "$ingroup" || -z "$shown" ]] || out+="$group"
+    AWSENV_PROMPT="$out"
+}
+
+# Before a command typed at the prompt ($1): renew credentials near or past expiry, unless the
+# command is itself `awsenv use`, `unset`, `login` or `logout`. After a renewal found that only
+# a sign-in can help, AWSENV_LOGIN_NEEDED holds the expiry it gave up on, so the next commands
+# do not ask again; any `awsenv` command clears it. Other failures are retried after 30 s.
+__awsenv_preexec() {
+    local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}" word verb rest
+    local now=$((${EPOCHSECONDS:-__awsenv_epoch0 + SECONDS}))
+    if ((now < __awsenv_renew_at)) && [[ -z "${AWSENV_LOGIN_NEEDED-}" ]]; then
+        return 0
+    fi
+    [[ -n "${AWSENV_PROFILE-}" && -n "$exp" && "$exp" != *[!0-9]* ]] || return 0
+    [[ -n "$window" && "$window" != *[!0-9]* ]] || window=300
+    if [[ -n "${AWSENV_LOGIN_NEEDED-}" ]] || ((10#$exp - now <= 10#$window)); then
+        read -r word verb rest <<<"${1-}"
+        if [[ "$word" == awsenv ]]; then
+            unset AWSENV_LOGIN_NEEDED
+            case "$verb" in
+                use | unset | login | logout) return 0 ;;
+            esac
+        fi
+    fi
+    if [[ "${AWSENV_LOGIN_NEEDED-}" != "$exp" ]] && ((10#$exp - now <= 10#$window && now >= __awsenv_renew_retry)); then
+        __awsenv_renew "$now"
+    fi
+    return 0
+}
+
+__awsenv_renew() {
+    local rc=0
+    if [[ -n "${AWSENV_REGION_OVERRIDE-}" ]]; then
+        awsenv use "$AWSENV_PROFILE" --region "$AWSENV_REGION_OVERRIDE" || rc=$?
+    else
+        awsenv use "$AWSENV_PROFILE" || rc=$?
+    fi
+    case "$rc" in
+        0) __awsenv_renew_retry=0 ;;
+        4 | 5 | 6) export AWSENV_LOGIN_NEEDED="${AWSENV_EXPIRATION-}" ;;
+        *) __awsenv_renew_retry=$(($1 + 30)) ;;
+    esac
+}
+
+# bash has no preexec: the DEBUG trap runs before every simple command, so it acts only on the
+# first one after the prompt hook armed it, and not on completion functions, `bind -x` widgets,
+# or hooks added to PROMPT_COMMAND after ours (then no longer last).
+__awsenv_debug_trap() {
+    [[ -z "${COMP_LINE-}${READLINE_POINT-}" ]] || return 0
+    if [[ "${PROMPT_COMMAND[*]-}" != *__awsenv_prompt_hook ]]; then
+        local entry commands=""
+        for entry in "${PROMPT_COMMAND[@]-}"; do
+            commands+=";$entry"
+        done
+        commands="${commands//$'\n'/;};"
+        commands="${commands//; /;}"
+        [[ "${commands// ;/;}" != *";$BASH_COMMAND;"* ]] || return 0
+    fi
+    __awsenv_preexec_armed=""
+    if ((${EPOCHSECONDS:-__awsenv_epoch0 + SECONDS} >= __awsenv_renew_at)) || [[ -n "${AWSENV_LOGIN_NEEDED-}" ]]; then
+        __awsenv_preexec "$BASH_COMMAND"
+    fi
+}
+
+# With a DEBUG trap already set, it runs after ours and still sees the user's $? and $_.
+__awsenv_debug_chain() {
+    [[ -z "${__awsenv_preexec_armed-}" ]] || __awsenv_debug_trap
+    return "$1"
+}
+
+__awsenv_install_hooks() {
+    local hook
+    if [[ -n "${bash_preexec_imported-}${__bp_imported-}" ]]; then
+        # bash-preexec owns the DEBUG trap and PROMPT_COMMAND; it runs these arrays.
+        for hook in "${precmd_functions[@]-}"; do
+            [[ "$hook" != __awsenv_prompt_hook ]] || return 0
+        done
+        precmd_functions+=(__awsenv_prompt_hook)
+        preexec_functions+=(__awsenv_preexec)
+        return 0
+    fi
+    if [[ -v PROMPT_COMMAND && "${PROMPT_COMMAND@a}" == *a* ]]; then
+        for hook in "${PROMPT_COMMAND[@]}"; do
+            [[ "$hook" != __awsenv_prompt_hook ]] || return 0
+        done
+        PROMPT_COMMAND+=(__awsenv_prompt_hook)
+    else
+        case ";${PROMPT_COMMAND-};" in
+            *";__awsenv_prompt_hook;"*) return 0 ;;
+        esac
+        # shellcheck disable=SC2128,SC2178 # this branch is the string form
+        PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND;}__awsenv_prompt_hook"
+    fi
+}
+
+# Sets the DEBUG trap, after the one already set ($1, as `trap -p` prints it), if any.
+__awsenv_install_debug_trap() {
+    # "$_" is passed so that, after the trap, it is again what the user's last command left.
+    if [[ -z "$1" ]]; then
+        # shellcheck disable=SC2016 # expanded when the trap runs
+        builtin trap '[[ -z "${__awsenv_preexec_armed-}" ]] || __awsenv_debug_trap "$_"' DEBUG
+    elif [[ "$1" != *__awsenv_debug_* ]]; then
+        builtin eval "local -a words=($1)"
+        # shellcheck disable=SC2154 # words is set by the eval above
+        builtin trap '__awsenv_debug_chain "$?" "$_"; '"${words[2]}" DEBUG
+    fi
+}
+
+__awsenv_install_hooks
+# A plain `trap` in $( ) outside any function is the only way to read the trap already set.
+if [[ $- == *i* && -z "${bash_preexec_imported-}${__bp_imported-}" ]]; then
+    __awsenv_install_debug_trap "$(trap -p DEBUG)"
+fi
+
+# `awsenv init SHELL --prompt left` ends with this call. bash has no right-hand prompt.
+__awsenv_prompt_install() {
+    [[ "${PS1-}" == *AWSENV_PROMPT* ]] || PS1='${AWSENV_PROMPT:+$AWSENV_PROMPT }'"${PS1-}"
 }

@@ -12,7 +12,7 @@ builtin unalias awsenv 2>/dev/null || builtin true
 awsenv() {
     builtin emulate -L zsh
     case "${1-}" in
-        use | unset | logout)
+        use | unset | logout | allow | deny | pin)
             local __awsenv_code
             __awsenv_code="$(AWSENV_SHELL=zsh command "$__awsenv_exe" "$@")" || return
             builtin eval "$__awsenv_code"
@@ -22,3 +22,301 @@ awsenv() {
             ;;
     esac
 }
+
+# --- awsenv: directory profiles (.awsenv) --------------------------------------------------
+# On each `cd` (chpwd) the nearest .awsenv from $PWD up to / is looked up with builtins only;
+# the program runs only when that file differs from the one handled last: it prints the code
+# applying the file's profile (if trusted) and a snapshot of what the shell had before, kept in
+# __awsenv_dir_restore and evaluated on leaving, without a process. A file is read again when
+# the nearest path changes, and after `awsenv allow`, `deny` or `pin` (they call
+# __awsenv_dir_refresh). A `use` in a pinned directory holds until the nearest file changes.
+typeset -g __awsenv_dir_file="${__awsenv_dir_file-.}" __awsenv_dir_restore="${__awsenv_dir_restore-}"
+
+# The hot path, run on every cd in an interactive shell (scripts that cd switch nothing), stays
+# free of `emulate` (~10 µs alone) and uses only constructs that mean the same under any
+# options; the rest runs only on a change.
+__awsenv_dir_check() {
+    [[ -o interactive ]] || return 0
+    local dir=$PWD found=
+    while [[ $dir != / && ! -f $dir/.awsenv ]]; do
+        dir=${dir:h}
+    done
+    if [[ $dir != / ]]; then
+        found=$dir/.awsenv
+    elif [[ -f /.awsenv ]]; then
+        found=/.awsenv
+    fi
+    [[ $found != "$__awsenv_dir_file" ]] || return 0
+    __awsenv_dir_change "$found"
+}
+
+__awsenv_dir_change() {
+    builtin emulate -L zsh
+    local found="$1" code
+    __awsenv_dir_file="$found"
+    if [[ -n "$__awsenv_dir_restore" ]]; then
+        builtin eval "$__awsenv_dir_restore" || builtin true
+        __awsenv_dir_restore=""
+    fi
+    # Without a file, the program is needed only to clear a state inherited from a parent shell.
+    if [[ -n "$found" || -n "${AWSENV_DIR-}" ]]; then
+        if code="$(AWSENV_SHELL=zsh command "$__awsenv_exe" _dir "$found")"; then
+            builtin eval "$code" || builtin true
+        fi
+    fi
+    return 0
+}
+
+# Forget the file handled last and check again: always, or only when $1 is that file.
+__awsenv_dir_refresh() {
+    builtin emulate -L zsh
+    if [[ $# -eq 0 || "$1" == "$__awsenv_dir_file" ]]; then
+        __awsenv_dir_file=.
+        __awsenv_dir_check
+    fi
+    return 0
+}
+
+# chpwd does not run for the directory a shell starts in: the first prompt checks that one.
+# $? goes on to the next hook, except under `set -e`, where returning it would end the shell.
+__awsenv_dir_first_prompt() {
+    local status_=$?
+    precmd_functions=(${precmd_functions:#__awsenv_dir_first_prompt})
+    __awsenv_dir_check
+    [[ ! -o errexit ]] || return 0
+    return $status_
+}
+
+typeset -ag chpwd_functions precmd_functions
+chpwd_functions=(${chpwd_functions:#__awsenv_dir_check} __awsenv_dir_check)
+if [[ "$__awsenv_dir_file" == . ]]; then
+    precmd_functions=(${precmd_functions:#__awsenv_dir_first_prompt} __awsenv_dir_first_prompt)
+fi
+
+# --- awsenv: prompt segment and credential renewal -----------------------------------------
+# AWSENV_PROMPT holds the segment (profile, region, time left) for '${AWSENV_PROMPT}' in PROMPT
+# or RPROMPT (with prompt_subst). A precmd hook keeps it up to date with builtins only: the clock
+# is zsh/datetime's EPOCHSECONDS, and the segment is rebuilt only when its inputs change or the
+# time it shows ticks over. Before each command (preexec), credentials within
+# AWSENV_RENEW_WINDOW seconds (default 300) of expiry are renewed by `awsenv use`, through the
+# cached SSO token; a failed renewal leaves one line on stderr and the command still runs. The
+# format language and the states are those of awsenv/prompt.py (`awsenv prompt`).
+builtin zmodload zsh/datetime
+typeset -g AWSENV_PROMPT="${AWSENV_PROMPT-}"
+typeset -g __awsenv_prompt_key="" __awsenv_renew_retry=0
+typeset -gi __awsenv_prompt_next=0
+
+# The common case returns before any option is touched; everything here reads ${VAR-} and uses
+# no array, so the user's options cannot break it. zsh gives each hook and the prompt the
+# command's $? whatever a hook returns, and a hook returning non-zero ends a shell under err_exit.
+__awsenv_prompt_hook() {
+    local key
+    if [[ -z "${AWSENV_PROFILE-}" ]]; then
+        AWSENV_PROMPT=""
+    else
+        key="$AWSENV_PROFILE|${AWS_REGION-}|${AWSENV_EXPIRATION-}|${AWSENV_SSO_EXPIRATION-}|${AWSENV_SSO_REFRESH_UNTIL-}|${AWSENV_LOGIN_NEEDED-}|${AWSENV_RENEW_WINDOW-}|${AWSENV_PROMPT_FORMAT-}|${AWSENV_PROMPT_COLORS-}|${NO_COLOR-}"
+        if [[ "$key" != "$__awsenv_prompt_key" ]] || ((EPOCHSECONDS >= __awsenv_prompt_next)); then
+            __awsenv_prompt_key="$key"
+            __awsenv_prompt_render "$EPOCHSECONDS"
+        fi
+    fi
+    return 0
+}
+
+# The state at time $1 (ok, soon, renew, login) in __awsenv_state, the time left (or the state
+# once expired) in __awsenv_left, and in __awsenv_prompt_next when either changes next. Numbers
+# are checked before any arithmetic, which would evaluate other text as an expression.
+__awsenv_state_at() {
+    builtin emulate -L zsh
+    local now="$1" exp="${AWSENV_EXPIRATION-}" sso="${AWSENV_SSO_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}"
+    local until="${AWSENV_SSO_REFRESH_UNTIL-}" left=0 next=60 days hours minutes
+    [[ -n "$exp" && "$exp" != *[^0-9]* ]] || exp=""
+    [[ -n "$sso" && "$sso" != *[^0-9]* ]] || sso=""
+    [[ -n "$until" && "$until" != *[^0-9]* ]] || until=0
+    [[ -n "$window" && "$window" != *[^0-9]* ]] || window=300
+    typeset -g __awsenv_state=ok __awsenv_left=""
+    if [[ -n "$exp" ]]; then
+        left=$((10#$exp - now))
+        if [[ "${AWSENV_LOGIN_NEEDED-}" == "$exp" ]]; then
+            __awsenv_state=login
+        elif ((left > 10#$window)); then
+            __awsenv_state=ok
+        elif ((left > 0)); then
+            __awsenv_state=soon
+        elif [[ -z "$sso" ]] || ((10#$sso > now || 10#$until > now)); then
+            __awsenv_state=renew
+        else
+            __awsenv_state=login
+        fi
+    elif [[ -n "$sso" ]]; then
+        left=$((10#$sso - now))
+        if ((left <= 0)); then
+            __awsenv_state=login
+            ((10#$until <= now)) || __awsenv_state=renew
+        fi
+    fi
+    if ((left > 0)); then
+        days=$((left / 86400)) hours=$((left % 86400 / 3600)) minutes=$((left % 3600 / 60))
+        if ((days > 0)); then
+            __awsenv_left="${days}d${hours}h"
+        elif ((hours > 0 && minutes > 0)); then
+            __awsenv_left="${hours}h${(l:2::0:)minutes}m"
+        elif ((hours > 0)); then
+            __awsenv_left="${hours}h"
+        else
+            __awsenv_left="${minutes}m"
+        fi
+        next=$((left % 60 + 1))
+        ((left <= 10#$window || left - 10#$window >= next)) || next=$((left - 10#$window))
+        ((next <= left)) || next=$left
+    elif [[ "$__awsenv_state" != ok ]]; then
+        __awsenv_left="$__awsenv_state"
+    fi
+    __awsenv_prompt_next=$((now + next))
+}
+
+# Expands AWSENV_PROMPT_FORMAT into AWSENV_PROMPT for the time $1. Colour sequences are wrapped
+# in %{..%} so that they take no width, "%" in text becomes "%%" so that it is no prompt escape,
+# and control characters in values become "?" so that a profile name cannot drive the terminal.
+__awsenv_prompt_render() {
+    builtin emulate -L zsh
+    __awsenv_state_at "$1"
+    local fmt="${AWSENV_PROMPT_FORMAT:-"aws:{profile}( {region})( {color}{left}{reset})"}"
+    local colors=":${AWSENV_PROMPT_COLORS-}:" code="" sgr="" reset="" out="" group="" ingroup=""
+    local shown="" c piece name value i=0 n=${#fmt}
+    case "$__awsenv_state" in
+        ok) code=32 ;;
+        soon | renew) code=33 ;;
+        *) code=31 ;;
+    esac
+    if [[ "$colors" == *":$__awsenv_state="* ]]; then
+        value="${colors##*:$__awsenv_state=}"
+        value="${value%%:*}"
+        [[ "$value" == *[^0-9\;]* ]] || code="$value"
+    fi
+    if [[ -z "${NO_COLOR-}" && -n "$code" ]]; then
+        sgr="%{"$'\e['"$code"'m%}' reset="%{"$'\e[0m'"%}"
+    fi
+    while ((i < n)); do
+        i=$((i + 1))
+        c="${fmt[i]}"
+        piece="${c//\%/%%}"
+        case "$c" in
+            \\)
+                if ((i < n)); then
+                    i=$((i + 1))
+                    piece="${fmt[i]//\%/%%}"
+                fi
+                ;;
+            \()
+                if [[ -z "$ingroup" ]]; then
+                    ingroup=1 group="" shown=""
+                    continue
+                fi
+                ;;
+            \))
+                if [[ -n "$ingroup" ]]; then
+                    [[ -z "$shown" ]] || out+="$group"
+                    ingroup=""
+                    continue
+                fi
+                ;;
+            \{)
+                value="${fmt[i + 1, -1]}"
+                name="${value%%\}*}"
+                if [[ "$value" == *\}* ]]; then
+                    case "$name" in
+                        profile | region | left | state)
+                            case "$name" in
+                                profile) value="$AWSENV_PROFILE" ;;
+                                region) value="${AWS_REGION-}" ;;
+                                left) value="$__awsenv_left" ;;
+                                *) value="$__awsenv_state" ;;
+                            esac
+                            [[ -z "$value" ]] || shown=1
+                            value="${value//[[:cntrl:]]/?}"
+                            piece="${value//\%/%%}"
+                            i=$((i + ${#name} + 1))
+                            ;;
+                        color)
+                            piece="$sgr"
+                            i=$((i + 6))
+                            ;;
+                        reset)
+                            piece="$reset"
+                            i=$((i + 6))
+                            ;;
+                    esac
+                fi
+                ;;
+        esac
+        if [[ -n "$ingroup" ]]; then
+            group+="$piece"
+        else
+            out+="$piece"
+        fi
+    done
+    [[ -z "$ingroup" || -z "$shown" ]] || out+="$group"
+    AWSENV_PROMPT="$out"
+}
+
+# Before each command ($1, the line as typed): renew credentials near or past expiry, unless the
+# command is itself `awsenv use`, `unset`, `login` or `logout`. After a renewal found that only
+# a sign-in can help, AWSENV_LOGIN_NEEDED holds the expiry it gave up on, so the next commands
+# do not ask again; any `awsenv` command clears it. Other failures are retried after 30 s. Like
+# the prompt hook this runs every time, so options are set only in the part for a due renewal.
+__awsenv_preexec() {
+    local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}"
+    [[ -n "${AWSENV_PROFILE-}" && -n "$exp" && "$exp" != *[^0-9]* ]] || return 0
+    [[ -n "$window" && "$window" != *[^0-9]* ]] || window=300
+    if [[ -n "${AWSENV_LOGIN_NEEDED-}" ]] || ((10#$exp - EPOCHSECONDS <= 10#$window)); then
+        __awsenv_preexec_due "$1" "$exp" "$window"
+    fi
+    return 0
+}
+
+# $1 the command line, $2 the credentials' expiry, $3 the renewal window.
+__awsenv_preexec_due() {
+    builtin emulate -L zsh
+    local exp="$2" window="$3" now=$EPOCHSECONDS
+    local -a words=(${(z)1})
+    if [[ "${words[1]-}" == awsenv ]]; then
+        unset AWSENV_LOGIN_NEEDED
+        case "${words[2]-}" in
+            use | unset | login | logout) return 0 ;;
+        esac
+    fi
+    if [[ "${AWSENV_LOGIN_NEEDED-}" != "$exp" ]] && ((10#$exp - now <= 10#$window && now >= __awsenv_renew_retry)); then
+        __awsenv_renew "$now"
+    fi
+    return 0
+}
+
+__awsenv_renew() {
+    builtin emulate -L zsh
+    local rc=0
+    if [[ -n "${AWSENV_REGION_OVERRIDE-}" ]]; then
+        awsenv use "$AWSENV_PROFILE" --region "$AWSENV_REGION_OVERRIDE" || rc=$?
+    else
+        awsenv use "$AWSENV_PROFILE" || rc=$?
+    fi
+    case "$rc" in
+        0) __awsenv_renew_retry=0 ;;
+        4 | 5 | 6) export AWSENV_LOGIN_NEEDED="${AWSENV_EXPIRATION-}" ;;
+        *) __awsenv_renew_retry=$(($1 + 30)) ;;
+    esac
+}
+
+# `awsenv init SHELL --prompt left|right` ends with this call.
+__awsenv_prompt_install() {
+    builtin setopt prompt_subst
+    if [[ "${1-}" == right ]]; then
+        [[ "${RPROMPT-}" == *AWSENV_PROMPT* ]] || RPROMPT='${AWSENV_PROMPT}'"${RPROMPT:+ $RPROMPT}"
+    else
+        [[ "${PROMPT-}" == *AWSENV_PROMPT* ]] || PROMPT='${AWSENV_PROMPT:+$AWSENV_PROMPT }'"${PROMPT-}"
+    fi
+}
+
+typeset -ag precmd_functions preexec_functions
+precmd_functions=(${precmd_functions:#__awsenv_prompt_hook} __awsenv_prompt_hook)
+preexec_functions=(${preexec_functions:#__awsenv_preexec} __awsenv_preexec)

@@ -133,6 +133,8 @@ def home(tmp_path: Path, emulator: Emulator) -> Home:
     path = tmp_path / "home"
     (path / ".aws").mkdir(parents=True, mode=0o700)
     (path / ".aws" / "config").write_text(EXAMPLE_CONFIG)
+    # Keeps fish from parsing every man page in the background on its first start here.
+    (path / ".local" / "share" / "fish" / "generated_completions").mkdir(parents=True)
     return Home(path, base_env(path, emulator), emulator)
 
 

@@ -26,7 +26,12 @@ ShellOption = Annotated[
 
 def run(args: list[str]) -> int:
     """Run the CLI on `args`; returns the exit code instead of exiting."""
-    from awsenv.cli import core  # noqa: F401 (registers the commands)
+    # Imported for the commands they register, in the order `--help` lists them.
+    import awsenv.cli.core
+    import awsenv.cli.dirs
+    import awsenv.cli.everyday
+    import awsenv.cli.manage
+    import awsenv.cli.prompt  # noqa: F401
 
     try:
         app(args=args, prog_name="awsenv")

@@ -26,9 +26,13 @@ def _current_profile() -> str | None:
 @app.command()
 def init(
     shell: Annotated[str, typer.Argument(help="bash, zsh or fish")],
+    prompt: Annotated[
+        str | None,
+        typer.Option("--prompt", help="show the segment in the left or right prompt"),
+    ] = None,
 ) -> None:
     """Print the shell integration: add `eval "$(awsenv init SHELL)"` to your rc file."""
-    print(shells.init_script(shell), end="")
+    print(shells.init_script(shell, prompt=prompt), end="")
 
 
 @app.command()
@@ -40,9 +44,16 @@ def use(
         bool, typer.Option("--profile-only", help="export AWS_PROFILE but no keys")
     ] = False,
 ) -> None:
-    """Switch this shell to PROFILE (signing in when its SSO session has expired)."""
+    """Switch this shell to PROFILE (signing in when its SSO session has expired).
+
+    With no PROFILE, pick one on the terminal; `-` is the profile used before this one.
+    """
     if profile is None:
-        raise AwsenvError("name a profile to use", hint="awsenv list shows them")
+        from awsenv import picker
+
+        profile = picker.choose(AwsConfig.load(), utc_now())
+    elif profile == "-":
+        profile = switch.previous(os.environ)
     changes = switch.use(profile, os.environ, region=region, profile_only=profile_only)
     shells.emit(shells.render(_shell(shell), changes))
 
@@ -79,21 +90,9 @@ def list_profiles(
     as_json: Annotated[bool, typer.Option("--json", help="one JSON array")] = False,
 ) -> None:
     """Every profile: kind, account, role, region and SSO session state."""
+    # The plain forms take the typer-free path in awsenv/fast.py; this serves the rest.
     rows = inventory.rows(AwsConfig.load(), utc_now())
-    if as_json:
-        print(json.dumps([r.as_json() for r in rows], indent=2))
-        return
-    table = [("PROFILE", "KIND", "ACCOUNT", "ROLE", "REGION", "SESSION")]
-    for r in rows:
-        state = r.state or ""
-        if r.state == inventory.VALID and r.expires_in is not None:
-            state = f"valid {humanize(r.expires_in)}"
-        table.append(
-            (r.name, r.kind, r.account or "-", r.role or "-", r.region or "-", state or "-")
-        )
-    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-    for row in table:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
+    print(inventory.render(rows, as_json=as_json), end="")
 
 
 def _targets(config: AwsConfig, profile: str | None, sso_session: str | None) -> SsoTarget:
