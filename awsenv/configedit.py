@@ -18,7 +18,6 @@ import errno
 import fcntl
 import os
 import stat
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from configupdater import ConfigUpdater
 
 from awsenv import config
 from awsenv.errors import AwsenvError, ConfigError
+from awsenv.files import replace_file
 
 LOCK_TIMEOUT = 10.0
 BACKUP_SUFFIX = ".awsenv.bak"
@@ -271,21 +271,11 @@ def _locked(path: Path, timeout: float) -> Iterator[None]:
 
 
 def _write_atomic(path: Path, text: str, mode: int, like: os.stat_result | None) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-            f.flush()
-            os.fchmod(f.fileno(), mode)
-            if like is not None and os.geteuid() == 0 and like.st_uid != 0:
-                # `sudo awsenv ...` on a user's file must leave it owned by the user.
-                os.fchown(f.fileno(), like.st_uid, like.st_gid)
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    owner = None
+    if like is not None and os.geteuid() == 0 and like.st_uid != 0:
+        # `sudo awsenv ...` on a user's file must leave it owned by the user.
+        owner = (like.st_uid, like.st_gid)
+    replace_file(path, text, mode=mode, owner=owner)
 
 
 @dataclass

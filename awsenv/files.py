@@ -16,23 +16,34 @@ def ensure_private_dir(path: Path) -> None:
         os.makedirs(path, mode=0o700, exist_ok=True)
 
 
-def write_private(path: Path, data: str) -> None:
-    """Atomically replace `path` with `data`, readable by the owner only.
+def replace_file(
+    path: Path, data: str, *, mode: int = 0o600, owner: tuple[int, int] | None = None
+) -> None:
+    """Atomically replace `path` with `data` (temp file + rename), with `mode` and `owner`.
 
-    mkstemp creates the file 0600, so the content is never readable by others, even briefly.
+    mkstemp creates the temp file 0600, so the content is never readable by others, even briefly.
     """
-    ensure_private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(data)
             f.flush()
+            if mode != 0o600:
+                os.fchmod(f.fileno(), mode)
+            if owner is not None:
+                os.fchown(f.fileno(), *owner)
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def write_private(path: Path, data: str) -> None:
+    """Atomically replace `path` with `data`, readable by the owner only, in a 0700 directory."""
+    ensure_private_dir(path.parent)
+    replace_file(path, data)
 
 
 def write_json(path: Path, value: dict[str, Any]) -> None:
