@@ -364,10 +364,8 @@ __awsenv_install_hooks() {
 __awsenv_install_debug_trap() {
     # "$_" is passed so that, after the trap, it is again what the user's last command left.
     if [[ -z "$1" ]]; then
-        # The trap fires before every simple command, so its common case (no renewal due) is two
-        # tests and no function call; `[[` and `((` leave `$_` alone, an assignment would not.
         # shellcheck disable=SC2016 # expanded when the trap runs
-        builtin trap '((${EPOCHSECONDS:-__awsenv_epoch0 + SECONDS} < __awsenv_renew_at)) && [[ -z ${AWSENV_LOGIN_NEEDED-} ]] || [[ -z ${__awsenv_preexec_armed-} ]] || __awsenv_debug_trap "$_"' DEBUG
+        builtin trap '[[ -z "${__awsenv_preexec_armed-}" ]] || __awsenv_debug_trap "$_"' DEBUG
     elif [[ "$1" != *__awsenv_debug_* ]]; then
         builtin eval "local -a words=($1)"
         # shellcheck disable=SC2154 # words is set by the eval above
