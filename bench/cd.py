@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 
 from awsenv import dirs
-from common import BIN, table
+from common import BIN, table, write_init
 
 CDS = 1000
 DEPTHS = (8, 12)  # of the directories cd'ed into, below /
@@ -112,16 +112,7 @@ def main() -> None:
             listings[depth].write_text("".join(f"{p}\n" for p in places))
         rows = []
         for shell in ("bash", "zsh", "fish"):
-            init = base / f"init.{shell}"
-            init.write_text(
-                subprocess.run(
-                    [str(BIN / "awsenv"), "init", shell],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-            )
+            init = write_init(base / f"init.{shell}", shell, env)
             for depth, listing in listings.items():
                 cases = {}
                 for hooked in (False, True):

@@ -23,6 +23,15 @@ def time_command(argv: Sequence[str], env: Mapping[str, str], runs: int) -> list
     return samples
 
 
+def write_init(path: Path, shell: str, env: Mapping[str, str]) -> Path:
+    """Save what `awsenv init SHELL` prints, for a benchmark shell to source."""
+    result = subprocess.run(
+        [str(BIN / "awsenv"), "init", shell], env=env, capture_output=True, text=True, check=True
+    )
+    path.write_text(result.stdout)
+    return path
+
+
 def median_ms(samples: Sequence[float]) -> float:
     return statistics.median(samples) * 1000
 

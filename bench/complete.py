@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pexpect
 
-from common import BIN, table
+from common import BIN, table, write_init
 
 PROFILES = 2000
 ROUNDS = 30  # completions per prefix and shell
@@ -227,16 +227,7 @@ def main() -> None:
         }
         rows = []
         for shell in ("bash", "zsh", "fish"):
-            init = work / f"init.{shell}"
-            init.write_text(
-                subprocess.run(
-                    [str(BIN / "awsenv"), "init", shell],
-                    env=env,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-            )
+            init = write_init(work / f"init.{shell}", shell, env)
             trace = work / f"trace.{shell}"
             if shell == "bash":
                 warm = {p: bash_times(init, p, env) for p in PREFIXES}
