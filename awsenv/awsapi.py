@@ -31,7 +31,8 @@ class CredentialsRejected(AwsenvError):
     """STS refused the keys: expired, unknown or badly signed."""
 
 
-_THROTTLED = ("TooManyRequestsException", "ThrottlingException", "Throttling", "SlowDownException")
+# The error codes with which AWS services say "slow down".
+THROTTLING = ("TooManyRequestsException", "ThrottlingException", "Throttling")
 _BAD_KEYS = (
     "ExpiredToken",
     "ExpiredTokenException",
@@ -82,7 +83,7 @@ def service_errors(what: str) -> Iterator[None]:
             raise InvalidGrant(f"{what}: Invalid grant provided") from None
         if code in ("InvalidClientException", "UnauthorizedClientException"):
             raise InvalidClient(f"{what}: the client registration is no longer valid") from None
-        if code in _THROTTLED:
+        if code in (*THROTTLING, "SlowDownException"):
             raise ServiceError(
                 f"{what}: throttled by the service, still after retries; try again shortly"
             ) from None

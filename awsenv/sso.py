@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import botocore.exceptions
 
 from awsenv import tokens, ui
+from awsenv.awsapi import THROTTLING
 from awsenv.awsapi import client as _aws_client
 from awsenv.awsapi import service_errors as _service_errors
 from awsenv.config import SsoTarget
@@ -293,7 +294,6 @@ def logout(region: str, access_token: str) -> None:
 
 # The most the portal returns in one page of either listing.
 PAGE_SIZE = 100
-_THROTTLE_CODES = ("TooManyRequestsException", "ThrottlingException", "Throttling")
 
 
 @dataclass(frozen=True)
@@ -370,7 +370,7 @@ def _call(fetch: Callable[[], dict[str, Any]], what: str, backoff: Backoff) -> d
             except botocore.exceptions.ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
                 status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-                throttled = code in _THROTTLE_CODES or status == 429
+                throttled = code in THROTTLING or status == 429
                 if not throttled or attempt + 1 >= backoff.attempts:
                     raise
             backoff.throttled(attempt)

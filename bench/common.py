@@ -23,6 +23,18 @@ def time_command(argv: Sequence[str], env: Mapping[str, str], runs: int) -> list
     return samples
 
 
+def emulator_env(home: Path, endpoints: Mapping[str, str]) -> dict[str, str]:
+    """A bare environment in `home` that signs in to the emulator at `endpoints` unasked."""
+    return {
+        "HOME": str(home),
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "LANG": "C.UTF-8",
+        "AWSENV_AUTO_LOGIN": "always",
+        "BROWSER": f"{sys.executable} -m awsenv.emulator.browser %s",
+        **endpoints,
+    }
+
+
 def write_init(path: Path, shell: str, env: Mapping[str, str]) -> Path:
     """Save what `awsenv init SHELL` prints, for a benchmark shell to source."""
     result = subprocess.run(

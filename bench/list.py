@@ -10,8 +10,6 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from awsenv import tokens
 from awsenv.files import write_json
 from awsenv.timefmt import cache_format, utc_now

@@ -13,9 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from common import BIN, table
+from common import BIN, emulator_env, table
 
 ACCOUNTS, ROLES, LATENCY = 500, 2, 0.05
 START_URL = "https://d-bench00001.awsapps.com/start"
@@ -70,16 +68,10 @@ def main() -> None:
             home = Path(tmp)
             (home / ".aws").mkdir()
             (home / ".aws" / "config").write_text(CONFIG)
-            env = {
-                "HOME": str(home),
-                "PATH": f"{BIN}:/usr/bin:/bin",
-                "LANG": "C.UTF-8",
-                "AWSENV_AUTO_LOGIN": "always",
-                "BROWSER": f"{sys.executable} -m awsenv.emulator.browser %s",
-                "AWS_ENDPOINT_URL_SSO_OIDC": url,
-                "AWS_ENDPOINT_URL_SSO": url,
-                "AWS_ENDPOINT_URL_STS": url,
+            endpoints = {
+                f"AWS_ENDPOINT_URL_{service}": url for service in ("SSO_OIDC", "SSO", "STS")
             }
+            env = emulator_env(home, endpoints)
             subprocess.run(
                 [str(BIN / "awsenv"), "login", "--sso-session", "bench"],
                 env=env,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from awsenv.demo import EXAMPLE_CONFIG
 from awsenv.emulator.server import Emulator
-from common import BIN, median_ms, table, time_command
+from common import BIN, emulator_env, median_ms, table, time_command
 
 RUNS = 20
 
@@ -26,14 +26,7 @@ def main() -> None:
         (home / ".aws" / "credentials").write_text(
             "[static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n"
         )
-        env = {
-            "HOME": str(home),
-            "PATH": f"{BIN}:/usr/bin:/bin",
-            "LANG": "C.UTF-8",
-            "AWSENV_AUTO_LOGIN": "always",
-            "BROWSER": f"{sys.executable} -m awsenv.emulator.browser %s",
-            **emulator.env(),
-        }
+        env = emulator_env(home, emulator.env())
         # Sign in and fill the role credential cache: the common, cached `use` is measured.
         subprocess.run(
             [BIN / "awsenv", "use", "Company-1-ReadOnly", "--shell", "bash"],
