@@ -7,8 +7,13 @@
 builtin unalias awsenv 2>/dev/null || builtin true
 
 # The verbs that change this shell print shell code; the function evaluates it. Every other
-# verb runs as it is. AWSENV_SHELL tells the program which shell called it.
+# verb runs as it is. AWSENV_SHELL tells the program which shell called it. awsenv's state
+# variables change only through here (and the directory hook), so this is where the prompt
+# segment learns that it must be rebuilt, and where renewals held off (see __awsenv_renew)
+# may start again.
 awsenv() {
+    __awsenv_prompt_next=0 __awsenv_renew_retry=0
+    unset AWSENV_LOGIN_NEEDED
     case "${1-}" in
         use | unset | logout | allow | deny | pin)
             local __awsenv_code
@@ -21,25 +26,6 @@ awsenv() {
     esac
 }
 
-# Runs a hook before each prompt, once however often the init is evaluated. PROMPT_COMMAND is a
-# string, or an array in bash >= 5.1 (VTE and systemd set it so); both are handled. Hooks go
-# first so that they see the user's `$?`, and each returns it unchanged for the rest.
-__awsenv_add_prompt_command() {
-    local hook="$1" entry
-    if [[ -v PROMPT_COMMAND && "${PROMPT_COMMAND@a}" == *a* ]]; then
-        for entry in "${PROMPT_COMMAND[@]}"; do
-            [[ "$entry" == "$hook" ]] && return 0
-        done
-        PROMPT_COMMAND=("$hook" "${PROMPT_COMMAND[@]}")
-    else
-        case ";${PROMPT_COMMAND-};" in
-            *";$hook;"*) return 0 ;;
-        esac
-        # shellcheck disable=SC2128,SC2178 # this branch is the string form
-        PROMPT_COMMAND="$hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
-    fi
-}
-
 # --- awsenv: directory profiles (.awsenv) --------------------------------------------------
 # After a `cd`, the prompt hook looks for the nearest .awsenv from $PWD up to / with builtins
 # only, and runs the program only when that file differs from the one handled last: it prints
@@ -49,33 +35,27 @@ __awsenv_add_prompt_command() {
 # __awsenv_dir_refresh). A `use` in a pinned directory holds until the nearest file changes.
 : "${__awsenv_dir_file=.}" "${__awsenv_dir_restore=}"
 
-# Runs before each prompt; does something only when $PWD changed since the last one. This is
-# the hot path of every cd: few commands per level, and no quotes inside [[ ]] or assignments
-# (none are needed there, and quoted expansions cost bash several µs each). $? goes on to the
-# next hook, except under `set -e`, where returning it would end the shell.
-__awsenv_dir_prompt() {
-    local status=$? dir found=
-    if [[ $PWD != "${__awsenv_dir_pwd-}" ]]; then
-        __awsenv_dir_pwd=$PWD
-        dir=${PWD%/}
-        while [[ -n $dir && ! -f $dir/.awsenv ]]; do
-            dir=${dir%/*}
-        done
-        if [[ -n $dir ]]; then
-            found=$dir/.awsenv
-        elif [[ -f /.awsenv ]]; then
-            found=/.awsenv
-        fi
-        [[ $found == "$__awsenv_dir_file" ]] || __awsenv_dir_change "$found"
+# The walk from $PWD up to /, run by the prompt hook when $PWD changed since the last prompt.
+# This is the hot path of every cd: few commands per level, and no quotes inside [[ ]] or
+# assignments (none are needed there, and quoted expansions cost bash several µs each).
+__awsenv_dir_check() {
+    local dir=${PWD%/} found=
+    __awsenv_dir_pwd=$PWD
+    while [[ -n $dir && ! -f $dir/.awsenv ]]; do
+        dir=${dir%/*}
+    done
+    if [[ -n $dir ]]; then
+        found=$dir/.awsenv
+    elif [[ -f /.awsenv ]]; then
+        found=/.awsenv
     fi
-    [[ $status != 0 && $- != *e* ]] || return 0
-    return "$status"
+    [[ $found == "$__awsenv_dir_file" ]] || __awsenv_dir_change "$found"
 }
 
 # The nearest file is now $1 (empty: none): put back what the shell had, then apply the file.
 __awsenv_dir_change() {
     local found="$1" code
-    __awsenv_dir_file="$found"
+    __awsenv_dir_file="$found" __awsenv_prompt_next=0
     if [[ -n "$__awsenv_dir_restore" ]]; then
         builtin eval "$__awsenv_dir_restore" || builtin true
         __awsenv_dir_restore=""
@@ -92,41 +72,53 @@ __awsenv_dir_change() {
 # Forget the file handled last and check again: always, or only when $1 is that file.
 __awsenv_dir_refresh() {
     if [[ $# -eq 0 || "$1" == "$__awsenv_dir_file" ]]; then
-        __awsenv_dir_file=. __awsenv_dir_pwd=""
-        __awsenv_dir_prompt
+        __awsenv_dir_file=.
+        __awsenv_dir_check
     fi
     return 0
 }
-__awsenv_add_prompt_command __awsenv_dir_prompt
 
 # --- awsenv: prompt segment and credential renewal -----------------------------------------
-# AWSENV_PROMPT holds the segment (profile, region, time left) for "${AWSENV_PROMPT}" in PS1. Its
-# hook runs last in PROMPT_COMMAND, after any hook that switches profiles, using builtins only:
-# the clock is EPOCHSECONDS (see below before bash 5), and the segment is rebuilt only
-# when its inputs change or the time it shows ticks over. Before each command typed at the
-# prompt, credentials within AWSENV_RENEW_WINDOW seconds (default 300) of expiry are renewed by
-# `awsenv use`, through the cached SSO token; a failed renewal leaves one line on stderr and the
-# command still runs. The format language and the states are those of awsenv/prompt.py
-# (`awsenv prompt`). Both hooks run all the time, so their common case is a comparison or two;
-# the rebuild also works out when a renewal falls due (__awsenv_renew_at).
+# AWSENV_PROMPT holds the segment (profile, region, time left) for "${AWSENV_PROMPT}" in PS1.
+# One hook runs first in PROMPT_COMMAND (or bash-preexec's precmd_functions), so that prompt
+# renderers after it (starship, powerline...) see a profile that a directory switched to: it
+# checks the directory, then rebuilds the segment when the time it shows ticks over, when the
+# awsenv function has run (it marks the segment stale), or when a setting users change by hand
+# differs (region, format, colours, NO_COLOR, renewal window). The rebuild also works out when
+# the keys fall due for renewal (__awsenv_renew_at); until then the DEBUG trap is one
+# comparison, and from then the next command renews them through `awsenv use` and the cached
+# SSO token; a failed renewal leaves one line on stderr and the command still runs. All of it
+# uses builtins: no process per prompt. The format language and the states are those of
+# awsenv/prompt.py (`awsenv prompt`).
 : "${AWSENV_PROMPT=}"
-__awsenv_prompt_key="" __awsenv_prompt_next=0 __awsenv_preexec_armed=""
-__awsenv_renew_at=0 __awsenv_renew_retry=0 __awsenv_never=4611686018427387904
-# Before bash 5 there is no EPOCHSECONDS: SECONDS counts from the shell's start, which printf's
-# %(%s)T tells once here. Inside $(( )) the fallback is an expression, so neither costs a thing.
-printf -v __awsenv_epoch0 '%(%s)T' -1
-__awsenv_epoch0=$((__awsenv_epoch0 - SECONDS))
+__awsenv_prompt_key="" __awsenv_prompt_next=0
+__awsenv_never=4611686018427387904 __awsenv_renew_retry=0
+__awsenv_renew_at=$__awsenv_never
+# The clock, as an expression that $(( )) evaluates: EPOCHSECONDS, or before bash 5 SECONDS
+# counted from the start of the shell, which printf's %(%s)T tells once here.
+__awsenv_now=EPOCHSECONDS
+if [[ -z "${EPOCHSECONDS-}" ]]; then
+    printf -v __awsenv_epoch0 '%(%s)T' -1
+    __awsenv_epoch0=$((__awsenv_epoch0 - SECONDS)) __awsenv_now="__awsenv_epoch0 + SECONDS"
+fi
 
+# Runs before each prompt. Its common case is four tests, with no quotes where none are
+# needed (quoted expansions cost bash several µs each). $? goes on to the next hook, except
+# under `set -e`, where returning it would end the shell.
 __awsenv_prompt_hook() {
-    local __awsenv_status=$?
-    __awsenv_preexec_armed=1
-    __awsenv_prompt_new="${AWSENV_PROFILE-}|${AWS_REGION-}|${AWSENV_EXPIRATION-}|${AWSENV_SSO_EXPIRATION-}|${AWSENV_SSO_REFRESH_UNTIL-}|${AWSENV_LOGIN_NEEDED-}|${AWSENV_RENEW_WINDOW-}|${AWSENV_PROMPT_FORMAT-}|${AWSENV_PROMPT_COLORS-}|${NO_COLOR-}"
-    if [[ "$__awsenv_prompt_new" != "$__awsenv_prompt_key" ]] || ((${EPOCHSECONDS:-__awsenv_epoch0 + SECONDS} >= __awsenv_prompt_next)); then
-        __awsenv_prompt_key="$__awsenv_prompt_new"
-        __awsenv_prompt_render $((${EPOCHSECONDS:-__awsenv_epoch0 + SECONDS}))
+    local status=$?
+    [[ $PWD == "${__awsenv_dir_pwd-}" ]] || __awsenv_dir_check
+    if ((__awsenv_now >= __awsenv_prompt_next)) ||
+        [[ ${AWS_REGION-}/${AWSENV_RENEW_WINDOW-}/${AWSENV_PROMPT_FORMAT-}/${AWSENV_PROMPT_COLORS-}/${NO_COLOR-} != "$__awsenv_prompt_key" ]]; then
+        __awsenv_prompt_update
     fi
-    [[ $- != *e* ]] || return 0
-    return "$__awsenv_status"
+    [[ $status != 0 && $- != *e* ]] || return 0
+    return "$status"
+}
+
+__awsenv_prompt_update() {
+    __awsenv_prompt_key=${AWS_REGION-}/${AWSENV_RENEW_WINDOW-}/${AWSENV_PROMPT_FORMAT-}/${AWSENV_PROMPT_COLORS-}/${NO_COLOR-}
+    __awsenv_prompt_render $((__awsenv_now))
 }
 
 # The state at time $1 (ok, soon, renew, login) in __awsenv_state, the time left (or the state
@@ -142,9 +134,10 @@ __awsenv_state_at() {
     __awsenv_state=ok __awsenv_left="" __awsenv_renew_at=$__awsenv_never
     if [[ -n "$exp" ]]; then
         __awsenv_renew_at=$((10#$exp - 10#$window))
+        ((__awsenv_renew_at >= __awsenv_renew_retry)) || __awsenv_renew_at=$__awsenv_renew_retry
         left=$((10#$exp - now))
         if [[ "${AWSENV_LOGIN_NEEDED-}" == "$exp" ]]; then
-            __awsenv_state=login
+            __awsenv_state=login __awsenv_renew_at=$__awsenv_never
         elif ((left > 10#$window)); then
             __awsenv_state=ok
         elif ((left > 0)); then
@@ -268,104 +261,93 @@ __awsenv_prompt_render() {
     AWSENV_PROMPT="$out"
 }
 
-# Before a command typed at the prompt ($1): renew credentials near or past expiry, unless the
-# command is itself `awsenv use`, `unset`, `login` or `logout`. After a renewal found that only
-# a sign-in can help, AWSENV_LOGIN_NEEDED holds the expiry it gave up on, so the next commands
-# do not ask again; any `awsenv` command clears it. Other failures are retried after 30 s.
+# Before a command ($1) once the keys are due: renew them, unless the command is itself
+# `awsenv use`, `unset`, `login` or `logout`. A renewal that finds only a sign-in can help
+# exports AWSENV_LOGIN_NEEDED (the expiry it gave up on), which holds renewals off and shows
+# in the prompt until an awsenv command clears it. After any other attempt the next waits
+# 30 s: after a failure, or keys still due (a renewal window longer than their life).
 __awsenv_preexec() {
     local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}" word verb rest
-    local now=$((${EPOCHSECONDS:-__awsenv_epoch0 + SECONDS}))
-    if ((now < __awsenv_renew_at)) && [[ -z "${AWSENV_LOGIN_NEEDED-}" ]]; then
-        return 0
-    fi
+    local now=$((__awsenv_now))
+    ((now >= __awsenv_renew_at && now >= __awsenv_renew_retry)) || return 0
     [[ -n "${AWSENV_PROFILE-}" && -n "$exp" && "$exp" != *[!0-9]* ]] || return 0
     [[ -n "$window" && "$window" != *[!0-9]* ]] || window=300
-    if [[ -n "${AWSENV_LOGIN_NEEDED-}" ]] || ((10#$exp - now <= 10#$window)); then
-        read -r word verb rest <<<"${1-}"
-        if [[ "$word" == awsenv ]]; then
-            unset AWSENV_LOGIN_NEEDED
-            case "$verb" in
-                use | unset | login | logout) return 0 ;;
-            esac
-        fi
+    ((10#$exp - now <= 10#$window)) && [[ "${AWSENV_LOGIN_NEEDED-}" != "$exp" ]] || return 0
+    read -r word verb rest <<<"${1-}"
+    if [[ "$word" == awsenv ]]; then
+        case "$verb" in
+            use | unset | login | logout) return 0 ;;
+        esac
     fi
-    if [[ "${AWSENV_LOGIN_NEEDED-}" != "$exp" ]] && ((10#$exp - now <= 10#$window && now >= __awsenv_renew_retry)); then
-        __awsenv_renew "$now"
-    fi
-    return 0
+    __awsenv_renew "$now"
 }
 
+# Renews the keys at time $1, then rebuilds the segment, which also works out when the next
+# renewal falls due: the DEBUG trap is back to its single comparison for the rest of the line.
+# Meanwhile nothing is due, for a DEBUG trap that functions inherit (extdebug, functrace).
 __awsenv_renew() {
     local rc=0
+    __awsenv_renew_at=$__awsenv_never
     if [[ -n "${AWSENV_REGION_OVERRIDE-}" ]]; then
         awsenv use "$AWSENV_PROFILE" --region "$AWSENV_REGION_OVERRIDE" || rc=$?
     else
         awsenv use "$AWSENV_PROFILE" || rc=$?
     fi
     case "$rc" in
-        0) __awsenv_renew_retry=0 ;;
         4 | 5 | 6) export AWSENV_LOGIN_NEEDED="${AWSENV_EXPIRATION-}" ;;
-        *) __awsenv_renew_retry=$(($1 + 30)) ;;
     esac
+    __awsenv_renew_retry=$(($1 + 30))
+    __awsenv_prompt_update
 }
 
-# bash has no preexec: the DEBUG trap runs before every simple command, so it acts only on the
-# first one after the prompt hook armed it, and not on completion functions, `bind -x` widgets,
-# or hooks added to PROMPT_COMMAND after ours (then no longer last).
-__awsenv_debug_trap() {
-    [[ -z "${COMP_LINE-}${READLINE_POINT-}" ]] || return 0
-    if [[ "${PROMPT_COMMAND[*]-}" != *__awsenv_prompt_hook ]]; then
-        local entry commands=""
-        for entry in "${PROMPT_COMMAND[@]-}"; do
-            commands+=";$entry"
-        done
-        commands="${commands//$'\n'/;};"
-        commands="${commands//; /;}"
-        [[ "${commands// ;/;}" != *";$BASH_COMMAND;"* ]] || return 0
-    fi
-    __awsenv_preexec_armed=""
-    if ((${EPOCHSECONDS:-__awsenv_epoch0 + SECONDS} >= __awsenv_renew_at)) || [[ -n "${AWSENV_LOGIN_NEEDED-}" ]]; then
-        __awsenv_preexec "$BASH_COMMAND"
-    fi
+# bash has no preexec: the DEBUG trap runs before every simple command at the top level of
+# the shell, which includes the hooks of PROMPT_COMMAND, so keys that fall due during a long
+# command are renewed before the next prompt. Until they are due it is one comparison (see
+# __awsenv_install_debug_trap), then this. Only a command line may sign in: not a completion
+# function or a `bind -x` widget.
+__awsenv_debug_due() {
+    [[ -n "${COMP_LINE-}${READLINE_POINT-}" ]] || __awsenv_preexec "$BASH_COMMAND"
+    return 0
 }
 
 # With a DEBUG trap already set, it runs after ours and still sees the user's $? and $_.
 __awsenv_debug_chain() {
-    [[ -z "${__awsenv_preexec_armed-}" ]] || __awsenv_debug_trap
+    ((__awsenv_now < __awsenv_renew_at)) || __awsenv_debug_due
     return "$1"
 }
 
+# Installs the hooks once, however often the init is evaluated. PROMPT_COMMAND is a string, or
+# an array in bash >= 5.1 (VTE and systemd set it so); both are handled. With bash-preexec,
+# which owns the DEBUG trap and runs its arrays from PROMPT_COMMAND, the hooks join those.
 __awsenv_install_hooks() {
     local hook
     if [[ -n "${bash_preexec_imported-}${__bp_imported-}" ]]; then
-        # bash-preexec owns the DEBUG trap and PROMPT_COMMAND; it runs these arrays.
         for hook in "${precmd_functions[@]-}"; do
             [[ "$hook" != __awsenv_prompt_hook ]] || return 0
         done
-        precmd_functions+=(__awsenv_prompt_hook)
+        precmd_functions=(__awsenv_prompt_hook "${precmd_functions[@]}")
         preexec_functions+=(__awsenv_preexec)
-        return 0
-    fi
-    if [[ -v PROMPT_COMMAND && "${PROMPT_COMMAND@a}" == *a* ]]; then
+    elif [[ -v PROMPT_COMMAND && "${PROMPT_COMMAND@a}" == *a* ]]; then
         for hook in "${PROMPT_COMMAND[@]}"; do
             [[ "$hook" != __awsenv_prompt_hook ]] || return 0
         done
-        PROMPT_COMMAND+=(__awsenv_prompt_hook)
+        PROMPT_COMMAND=(__awsenv_prompt_hook "${PROMPT_COMMAND[@]}")
     else
         case ";${PROMPT_COMMAND-};" in
             *";__awsenv_prompt_hook;"*) return 0 ;;
         esac
         # shellcheck disable=SC2128,SC2178 # this branch is the string form
-        PROMPT_COMMAND="${PROMPT_COMMAND:+$PROMPT_COMMAND;}__awsenv_prompt_hook"
+        PROMPT_COMMAND="__awsenv_prompt_hook${PROMPT_COMMAND:+;$PROMPT_COMMAND}"
     fi
 }
 
 # Sets the DEBUG trap, after the one already set ($1, as `trap -p` prints it), if any.
 __awsenv_install_debug_trap() {
-    # "$_" is passed so that, after the trap, it is again what the user's last command left.
+    # "$_" is passed so that, after the trap, it is again what the user's last command left. A
+    # trap returning non-zero would skip the command under extdebug: ours always succeeds.
     if [[ -z "$1" ]]; then
         # shellcheck disable=SC2016 # expanded when the trap runs
-        builtin trap '[[ -z "${__awsenv_preexec_armed-}" ]] || __awsenv_debug_trap "$_"' DEBUG
+        builtin trap '((__awsenv_now < __awsenv_renew_at)) || __awsenv_debug_due "$_"' DEBUG
     elif [[ "$1" != *__awsenv_debug_* ]]; then
         builtin eval "local -a words=($1)"
         # shellcheck disable=SC2154 # words is set by the eval above

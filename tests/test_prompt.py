@@ -208,18 +208,22 @@ def test_shell_styles_mark_colours_as_zero_width() -> None:
 
 
 def shell_script(shell: str, cases: list[str], now: int) -> str:
-    """Set each case's variables, run the prompt hook, print AWSENV_PROMPT and a NUL."""
+    """Set each case's variables, run the prompt hook, print AWSENV_PROMPT and a NUL. awsenv's
+    own variables change through the awsenv function, which marks the segment stale; setting
+    them by hand, the script marks it so too."""
     lines = []
     for name in cases:
         env = env_for(name, now)
         if shell == "fish":
             lines += [f"set -e -g {n}" for n in INPUTS]
             lines += [f"set -gx {n} {quote(shell, v)}" for n, v in env.items()]
-            lines += ["__awsenv_prompt_hook", "printf '%s\\0' $AWSENV_PROMPT"]
+            lines += ["set -g __awsenv_prompt_next 0", "__awsenv_prompt_hook"]
+            lines.append("printf '%s\\0' $AWSENV_PROMPT")
         else:
             lines.append("unset " + " ".join(INPUTS))
             lines += [f"export {n}={quote(shell, v)}" for n, v in env.items()]
-            lines += ["__awsenv_prompt_hook", 'printf "%s\\0" "$AWSENV_PROMPT"']
+            lines += ["__awsenv_prompt_next=0", "__awsenv_prompt_hook"]
+            lines.append('printf "%s\\0" "$AWSENV_PROMPT"')
     return "\n".join(lines) + "\n"
 
 
@@ -248,7 +252,7 @@ def test_bash_before_5_counts_seconds_from_its_start(home: Home) -> None:
     """bash < 5 has no EPOCHSECONDS (unset, it is an ordinary variable): the clock is SECONDS."""
     now = int(time.time())
     names = ["minutes", "soon", "expired, session live", "profile only"]
-    script = "unset EPOCHSECONDS\n" + shell_script("bash", names, now)
+    script = 'unset EPOCHSECONDS\neval "$(awsenv init bash)"\n' + shell_script("bash", names, now)
     result = home.shell("bash", script)
     expected = [prompt.segment(env_for(n, now), now, style="bash") for n in names]
     assert result.stdout.split("\0")[:-1] == expected, result.stderr
@@ -257,7 +261,8 @@ def test_bash_before_5_counts_seconds_from_its_start(home: Home) -> None:
 @pytest.mark.parametrize("shell", SHELLS)
 def test_segment_is_cached_until_the_time_shown_ticks_over(home: Home, shell: str) -> None:
     """Between changes the hook only compares; it renders again when the minute shown or the
-    state would change: 2m30s left shows 2m until 2m0s; 5m30s left is `ok` until 5m0s."""
+    state would change (2m30s left shows 2m until 2m0s; 5m30s left is `ok` until 5m0s), or
+    when marked stale, as the awsenv function does when it may change the variables."""
     exp = int(time.time()) + 150
     at_window = exp + 180
     if shell == "fish":
@@ -266,7 +271,8 @@ def test_segment_is_cached_until_the_time_shown_ticks_over(home: Home, shell: st
             "set -l first $__awsenv_prompt_next; set -g AWSENV_PROMPT cached\n"
             "__awsenv_prompt_hook; set -l kept $AWSENV_PROMPT; set -g __awsenv_prompt_next 0\n"
             "__awsenv_prompt_hook; set -l again $AWSENV_PROMPT\n"
-            f"set -gx AWSENV_EXPIRATION {at_window}; __awsenv_prompt_hook\n"
+            f"set -gx AWSENV_EXPIRATION {at_window}; set -g __awsenv_prompt_next 0\n"
+            "__awsenv_prompt_hook\n"
             "printf '%s|' $first $kept $again $__awsenv_prompt_next\n"
         )
     else:
@@ -275,7 +281,7 @@ def test_segment_is_cached_until_the_time_shown_ticks_over(home: Home, shell: st
             "first=$__awsenv_prompt_next; AWSENV_PROMPT=cached\n"
             "__awsenv_prompt_hook; kept=$AWSENV_PROMPT; __awsenv_prompt_next=0\n"
             "__awsenv_prompt_hook; again=$AWSENV_PROMPT\n"
-            f"export AWSENV_EXPIRATION={at_window}; __awsenv_prompt_hook\n"
+            f"export AWSENV_EXPIRATION={at_window}; __awsenv_prompt_next=0; __awsenv_prompt_hook\n"
             'printf "%s|" "$first" "$kept" "$again" "$__awsenv_prompt_next"\n'
         )
     result = home.shell(shell, script, env={"NO_COLOR": "1"})

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 from collections.abc import Mapping
+from pathlib import Path
 
 import pexpect
 import pytest
@@ -270,6 +271,59 @@ def test_bash_keeps_the_last_argument_and_status(expired: Home) -> None:
     session.close()
 
 
+def test_bash_renews_after_a_subshell_line_and_not_from_a_widget(expired: Home) -> None:
+    """A `bind -x` widget, run while a line is edited, never renews. A line with no simple
+    command of the shell's own (a subshell) leaves the renewal to the DEBUG trap's next run,
+    before the next prompt, so the command after it has fresh keys."""
+    session = Session.terminal("bash", expired, before="bind -x '\"\\C-t\": echo widget-ran'; ")
+    session.run(f"awsenv use {PROFILE}")
+    expired.emulator.knobs.update({"role_credentials_ttl": 3600})
+    old_key = session.key
+    session.child.send("\x14")
+    session.child.expect("widget-ran")
+    session.wait_prompt()  # readline draws the prompt again after a widget's output
+    assert len(expired.emulator.calls("GetRoleCredentials")) == 1
+    session.send("(true)")
+    session.wait_prompt()
+    assert session.key != old_key
+    assert len(expired.emulator.calls("GetRoleCredentials")) == 2
+    session.close()
+
+
+def test_bash_under_extdebug_runs_commands_and_renews_once(expired: Home) -> None:
+    """Under extdebug a DEBUG trap that returns non-zero would skip the command, and functions
+    inherit the trap, awsenv's own included: commands run, and keys that are still due after a
+    renewal wait 30 s for the next instead of renewing again from every function."""
+    session = Session.terminal("bash", expired, before="shopt -s extdebug; ")
+    session.run(f"awsenv use {PROFILE}")
+    assert session.run("f() { echo in f; }; f") == (0, "in f")
+    assert len(expired.emulator.calls("GetRoleCredentials")) == 2
+    session.close()
+
+
+def test_bash_with_starship_loaded_after(expired: Home, tmp_path: Path) -> None:
+    """starship, loaded last as its guide asks, takes PROMPT_COMMAND over (running ours from its
+    own hook) and prepends to PS0: keys are still renewed before the command, quietly."""
+    config = tmp_path / "starship.toml"
+    config.write_text(
+        'add_newline = false\nformat = "<<K=${env_var.AWS_ACCESS_KEY_ID} S=>> "\n'
+        '[env_var.AWS_ACCESS_KEY_ID]\nformat = "$env_value"\n'
+    )
+    session = Session.terminal("bash", expired, env={"STARSHIP_CONFIG": str(config)})
+    session.send('eval "$(starship init bash)"')
+    session.wait_prompt()
+    session.run(f"awsenv use {PROFILE}")
+    expired.emulator.knobs.update({"role_credentials_ttl": 3600})
+    old_key = session.key
+    code, output = session.run("awsenv whoami")
+    assert code == 0, output
+    assert "assumed-role/AWSReservedSSO_ReadOnly" in output
+    assert session.key != old_key
+    assert session.run('echo "$PROMPT_COMMAND"')[1] == "starship_precmd"
+    assert len(expired.emulator.calls("GetRoleCredentials")) == 2
+    session.close()
+
+
 def test_bash_keeps_a_debug_trap_set_before(expired: Home) -> None:
     """A DEBUG trap set before the integration still runs, and sees the user's $? and $_."""
     session = Session.terminal("bash", expired, before="trap 'seen=\"$? $_\"' DEBUG; ")
@@ -285,13 +339,16 @@ def test_bash_keeps_a_debug_trap_set_before(expired: Home) -> None:
 
 
 def test_bash_preexec_users_get_their_arrays(home: Home) -> None:
-    """With bash-preexec loaded, the hooks join precmd_functions and preexec_functions and the
-    DEBUG trap stays bash-preexec's."""
+    """With bash-preexec loaded, the hooks join precmd_functions (first, as in PROMPT_COMMAND
+    otherwise, so that prompt renderers see a profile a directory switched to) and
+    preexec_functions, and the DEBUG trap and PS0 stay bash-preexec's and the user's."""
     script = (
         "set -euo pipefail\n"
-        "bash_preexec_imported=defined; precmd_functions=(mine); preexec_functions=()\n"
+        "bash_preexec_imported=defined; precmd_functions=(mine); preexec_functions=(); PS0=mine\n"
         'eval "$(awsenv init bash)"\neval "$(awsenv init bash)"\n'
-        'printf "%s\\n" "${precmd_functions[*]}" "${preexec_functions[*]}" "$PROMPT_COMMAND"\n'
+        "__awsenv_prompt_hook\n"
+        'printf "%s\\n" "${precmd_functions[*]}" "${preexec_functions[*]}"\n'
+        'printf "%s\\n" "$PROMPT_COMMAND" "$PS0"\n'
     )
     result = subprocess.run(
         ["bash", "--norc", "--noprofile", "-c", script],
@@ -302,5 +359,6 @@ def test_bash_preexec_users_get_their_arrays(home: Home) -> None:
     )
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[:2] == ["mine __awsenv_prompt_hook", "__awsenv_preexec"]
+    assert lines[:2] == ["__awsenv_prompt_hook mine", "__awsenv_preexec"]
     assert "__awsenv_prompt_hook" not in lines[2]
+    assert lines[3:] == ["mine"]
