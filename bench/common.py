@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 BIN = Path(sys.executable).parent
+BASH_INTEGRATION = Path(__file__).resolve().parent.parent / "shell" / "awsenv.bash"
 
 
 def time_command(argv: Sequence[str], env: Mapping[str, str], runs: int) -> list[float]:
@@ -42,6 +43,24 @@ def write_init(path: Path, shell: str, env: Mapping[str, str]) -> Path:
     )
     path.write_text(result.stdout)
     return path
+
+
+def bash_prompt_hook_without(part: str) -> str:
+    """bash's prompt hook, as shell/awsenv.bash defines it, with one of its two jobs taken out:
+    "directory" (the check after a cd) or "segment" (the prompt segment's). One hook does both,
+    so each benchmark compares the hook with and without the part it measures."""
+    source = BASH_INTEGRATION.read_text()
+    start = source.index("__awsenv_prompt_hook() {\n")
+    lines = source[start : source.index("\n}\n", start) + 3].splitlines(keepends=True)
+    if part == "directory":
+        kept = [line for line in lines if "__awsenv_dir_check" not in line]
+    else:
+        first = next(i for i, line in enumerate(lines) if "__awsenv_prompt_next" in line)
+        last = next(i for i in range(first, len(lines)) if lines[i].strip() == "fi")
+        kept = lines[:first] + lines[last + 1 :]
+    if len(kept) == len(lines):
+        raise RuntimeError(f"the bash prompt hook has no {part} part to take out")
+    return "".join(kept)
 
 
 def median_ms(samples: Sequence[float]) -> float:
