@@ -288,6 +288,45 @@ def test_segment_is_cached_until_the_time_shown_ticks_over(home: Home, shell: st
     assert result.stdout == f"{exp - 119}|cached|aws:P 2m|{at_window - 300}|", result.stderr
 
 
+@pytest.mark.parametrize("shell", SHELLS)
+def test_settings_changed_by_hand_show_at_the_next_prompt(home: Home, shell: str) -> None:
+    """The region, the format and NO_COLOR are the user's to change at any time: the next
+    prompt shows the change, with no awsenv command in between."""
+    exp = int(time.time()) + 3600
+    if shell == "fish":
+        script = (
+            f"set -gx AWSENV_PROFILE P; set -gx AWSENV_EXPIRATION {exp}\n"
+            "set -gx AWSENV_PROMPT_FORMAT '{color}{region}'; set -gx AWS_REGION eu-west-1\n"
+            "__awsenv_prompt_hook; set -l a $AWSENV_PROMPT\n"
+            "set -gx AWS_REGION us-east-2; __awsenv_prompt_hook; set -l b $AWSENV_PROMPT\n"
+            "set -gx AWSENV_PROMPT_FORMAT '{profile}@{region}'; __awsenv_prompt_hook\n"
+            "set -l c $AWSENV_PROMPT; set -gx AWSENV_PROMPT_FORMAT '{color}{region}'\n"
+            "set -gx NO_COLOR 1; __awsenv_prompt_hook; set -l d $AWSENV_PROMPT\n"
+            "printf '%s|' $a $b $c $d\n"
+        )
+    else:
+        script = (
+            f"export AWSENV_PROFILE=P AWSENV_EXPIRATION={exp}\n"
+            "export AWSENV_PROMPT_FORMAT='{color}{region}' AWS_REGION=eu-west-1\n"
+            "__awsenv_prompt_hook; a=$AWSENV_PROMPT\n"
+            "export AWS_REGION=us-east-2; __awsenv_prompt_hook; b=$AWSENV_PROMPT\n"
+            "export AWSENV_PROMPT_FORMAT='{profile}@{region}'; __awsenv_prompt_hook\n"
+            "c=$AWSENV_PROMPT; export AWSENV_PROMPT_FORMAT='{color}{region}'\n"
+            "export NO_COLOR=1; __awsenv_prompt_hook; d=$AWSENV_PROMPT\n"
+            'printf "%s|" "$a" "$b" "$c" "$d"\n'
+        )
+    result = home.shell(shell, script)
+    assert result.returncode == 0, result.stderr
+    a, b, c, d = result.stdout.split("|")[:4]
+    assert (a.endswith("eu-west-1"), b.endswith("us-east-2"), c, d) == (
+        True,
+        True,
+        "P@us-east-2",
+        "us-east-2",
+    )
+    assert "\x1b[32m" in a
+
+
 def test_awsenv_prompt_prints_the_segment(home: Home) -> None:
     env = env_for("hours", int(time.time()))
     result = home.awsenv("prompt", env=env)
