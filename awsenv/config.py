@@ -12,10 +12,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from awsenv.errors import ConfigError, ProfileNotFound
+from awsenv.value import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
+if TYPE_CHECKING:
+    from typing import Final
 
 _SECTION = re.compile(r"\[(?P<header>.+)\]")
 DEFAULT_SCOPE = "sso:account:access"
@@ -30,12 +34,14 @@ def credentials_path(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(os.path.expanduser(raw))
 
 
-@dataclass(frozen=True)
-class Section:
-    name: str
-    path: Path
-    line: int
-    values: dict[str, str]
+class Section(Value):
+    __slots__ = ("line", "name", "path", "values")
+
+    def __init__(self, name: str, path: Path, line: int, values: dict[str, str]) -> None:
+        self.name: Final = name
+        self.path: Final = path
+        self.line: Final = line
+        self.values: Final = values
 
 
 def parse_ini(text: str, path: Path) -> list[Section]:
@@ -137,27 +143,39 @@ def sso_session_name(header: str) -> str | None:
     return _section_name(header, "sso-session")
 
 
-@dataclass(frozen=True)
-class SsoSession:
-    name: str
-    start_url: str
-    region: str
-    # None when the config names no scopes: the AWS CLI keys its registration cache on that.
-    scopes: tuple[str, ...] | None
-    path: Path
-    line: int
+class SsoSession(Value):
+    __slots__ = ("line", "name", "path", "region", "scopes", "start_url")
+
+    def __init__(
+        self,
+        name: str,
+        start_url: str,
+        region: str,
+        # None when the config names no scopes: the AWS CLI keys its registration cache on that.
+        scopes: tuple[str, ...] | None,
+        path: Path,
+        line: int,
+    ) -> None:
+        self.name: Final = name
+        self.start_url: Final = start_url
+        self.region: Final = region
+        self.scopes: Final = scopes
+        self.path: Final = path
+        self.line: Final = line
 
     @property
     def login_scopes(self) -> list[str]:
         return list(self.scopes) if self.scopes else [DEFAULT_SCOPE]
 
 
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    settings: dict[str, str]
-    path: Path | None
-    line: int
+class Profile(Value):
+    __slots__ = ("line", "name", "path", "settings")
+
+    def __init__(self, name: str, settings: dict[str, str], path: Path | None, line: int) -> None:
+        self.name: Final = name
+        self.settings: Final = settings
+        self.path: Final = path
+        self.line: Final = line
 
     def get(self, key: str) -> str | None:
         return self.settings.get(key) or None
@@ -195,11 +213,15 @@ def _parse_scopes(raw: str | None) -> tuple[str, ...] | None:
     return tuple(s.strip() for s in raw.split(",") if s.strip())
 
 
-@dataclass
-class AwsConfig:
-    profiles: dict[str, Profile]
-    sso_sessions: dict[str, SsoSession]
-    path: Path
+class AwsConfig(Value):
+    __slots__ = ("path", "profiles", "sso_sessions")
+
+    def __init__(
+        self, profiles: dict[str, Profile], sso_sessions: dict[str, SsoSession], path: Path
+    ) -> None:
+        self.profiles: Final = profiles
+        self.sso_sessions: Final = sso_sessions
+        self.path: Final = path
 
     @classmethod
     def load(cls, environ: Mapping[str, str] = os.environ) -> AwsConfig:
@@ -290,17 +312,36 @@ def suggest(name: str, names: list[str]) -> list[str]:
     return list(seen)[:3]
 
 
-@dataclass(frozen=True)
-class SsoTarget:
+class SsoTarget(Value):
     """Everything needed to log in for a profile and fetch its role credentials."""
 
-    profile: str
-    start_url: str
-    region: str
-    session_name: str | None  # None for legacy profiles (start URL on the profile itself)
-    scopes: tuple[str, ...] | None
-    account_id: str
-    role_name: str
+    __slots__ = (
+        "account_id",
+        "profile",
+        "region",
+        "role_name",
+        "scopes",
+        "session_name",
+        "start_url",
+    )
+
+    def __init__(
+        self,
+        profile: str,
+        start_url: str,
+        region: str,
+        session_name: str | None,  # None for legacy profiles (start URL on the profile itself)
+        scopes: tuple[str, ...] | None,
+        account_id: str,
+        role_name: str,
+    ) -> None:
+        self.profile: Final = profile
+        self.start_url: Final = start_url
+        self.region: Final = region
+        self.session_name: Final = session_name
+        self.scopes: Final = scopes
+        self.account_id: Final = account_id
+        self.role_name: Final = role_name
 
     @property
     def label(self) -> str:

@@ -10,7 +10,6 @@ import contextlib
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +17,11 @@ from awsenv.config import AwsConfig, Profile, SsoTarget, sso_target
 from awsenv.errors import ConfigError
 from awsenv.files import read_json, write_json
 from awsenv.timefmt import cache_format, parse_timestamp
+from awsenv.value import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
+if TYPE_CHECKING:
+    from typing import Final
 
 # Cached role credentials are reused while more than this is left, as the AWS CLI v2 does.
 REUSE_WINDOW = 15 * 60
@@ -27,13 +31,22 @@ def cli_cache_dir() -> Path:
     return Path(os.path.expanduser(os.path.join("~", ".aws", "cli", "cache")))
 
 
-@dataclass(frozen=True)
-class Credentials:
-    access_key_id: str
-    secret_access_key: str
-    session_token: str | None = None
-    expiration: datetime | None = None
-    account_id: str | None = None
+class Credentials(Value):
+    __slots__ = ("access_key_id", "account_id", "expiration", "secret_access_key", "session_token")
+
+    def __init__(
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None = None,
+        expiration: datetime | None = None,
+        account_id: str | None = None,
+    ) -> None:
+        self.access_key_id: Final = access_key_id
+        self.secret_access_key: Final = secret_access_key
+        self.session_token: Final = session_token
+        self.expiration: Final = expiration
+        self.account_id: Final = account_id
 
     def remaining(self, now: datetime) -> float | None:
         return None if self.expiration is None else (self.expiration - now).total_seconds()
@@ -124,12 +137,16 @@ def static_credentials(profile: Profile) -> Credentials:
     return Credentials(key, secret, profile.get("aws_session_token"))
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(Value):
     """What `use` exports for a profile."""
 
-    credentials: Credentials | None
-    sso_expires_at: datetime | None = None
+    __slots__ = ("credentials", "sso_expires_at")
+
+    def __init__(
+        self, credentials: Credentials | None, sso_expires_at: datetime | None = None
+    ) -> None:
+        self.credentials: Final = credentials
+        self.sso_expires_at: Final = sso_expires_at
 
 
 def resolve(

@@ -16,13 +16,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from awsenv import files, shells, switch, trust, ui
 from awsenv.config import AwsConfig
 from awsenv.errors import AwsenvError, ConfigError
 from awsenv.trust import shown
+from awsenv.value import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `_dir`
+if TYPE_CHECKING:
+    from typing import Final
 
 FILENAME = ".awsenv"
 # Shell variables the integration (shell/awsenv.*) defines: the snapshot restored on leaving,
@@ -48,10 +52,12 @@ class DirFileError(AwsenvError):
         self.exit_code = cause.exit_code
 
 
-@dataclass(frozen=True)
-class DirFile:
-    profile: str
-    region: str | None = None
+class DirFile(Value):
+    __slots__ = ("profile", "region")
+
+    def __init__(self, profile: str, region: str | None = None) -> None:
+        self.profile: Final = profile
+        self.region: Final = region
 
 
 def parse(content: bytes, path: str) -> DirFile:

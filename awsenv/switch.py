@@ -7,7 +7,6 @@ profile set and the new one does not, and `unset` clears exactly what awsenv set
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 
 from awsenv import recent, tokens
@@ -16,6 +15,11 @@ from awsenv.credentials import Credentials, Resolved, resolve
 from awsenv.errors import UsageError
 from awsenv.shells import Change
 from awsenv.timefmt import parse_timestamp, rfc3339, utc_now
+from awsenv.value import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
+if TYPE_CHECKING:
+    from typing import Final
 
 CREDENTIAL_VARS = (
     "AWS_ACCESS_KEY_ID",
@@ -44,14 +48,31 @@ DIR_VAR = "AWSENV_DIR"
 PREVIOUS_VAR = "AWSENV_PREVIOUS_PROFILE"
 
 
-@dataclass(frozen=True)
-class Activation:
-    profile: str
-    region: str | None
-    credentials: Credentials | None
-    sso_expires_at: datetime | None = None
-    sso_refresh_until: datetime | None = None
-    region_override: str | None = None
+class Activation(Value):
+    __slots__ = (
+        "credentials",
+        "profile",
+        "region",
+        "region_override",
+        "sso_expires_at",
+        "sso_refresh_until",
+    )
+
+    def __init__(
+        self,
+        profile: str,
+        region: str | None,
+        credentials: Credentials | None,
+        sso_expires_at: datetime | None = None,
+        sso_refresh_until: datetime | None = None,
+        region_override: str | None = None,
+    ) -> None:
+        self.profile: Final = profile
+        self.region: Final = region
+        self.credentials: Final = credentials
+        self.sso_expires_at: Final = sso_expires_at
+        self.sso_refresh_until: Final = sso_refresh_until
+        self.region_override: Final = region_override
 
 
 def previously_set(environ: Mapping[str, str]) -> list[str]:

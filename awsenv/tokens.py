@@ -10,14 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from awsenv.errors import AwsenvError
 from awsenv.files import read_json, write_json
 from awsenv.timefmt import cache_format, parse_timestamp
+from awsenv.value import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
+if TYPE_CHECKING:
+    from typing import Any, Final
 
 # botocore refreshes a token when less than this is left; awsenv does the same.
 REFRESH_WINDOW = 15 * 60
@@ -52,11 +55,13 @@ class CorruptCacheFile(AwsenvError):
     """A cache file exists but cannot be used; callers treat it as absent and say so."""
 
 
-@dataclass(frozen=True)
-class SsoToken:
-    path: Path
-    data: dict[str, Any]
-    expires_at: datetime
+class SsoToken(Value):
+    __slots__ = ("data", "expires_at", "path")
+
+    def __init__(self, path: Path, data: dict[str, Any], expires_at: datetime) -> None:
+        self.path: Final = path
+        self.data: Final = data
+        self.expires_at: Final = expires_at
 
     @property
     def access_token(self) -> str:

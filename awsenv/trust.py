@@ -19,11 +19,15 @@ import os
 import pwd
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 from awsenv import files
 from awsenv.errors import AwsenvError
+from awsenv.value import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `_dir`
+if TYPE_CHECKING:
+    from typing import Final
 
 ALLOWED, DENIED, BLOCKED = "allowed", "denied", "blocked"
 # An .awsenv names a profile and maybe a region; anything larger is not one.
@@ -49,16 +53,26 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@dataclass(frozen=True)
-class Checked:
+class Checked(Value):
     """A file as read once: its name, real path, content and the facts the checks need."""
 
-    path: str  # as the user or the shell named it
-    real: str  # symlinks resolved
-    content: bytes
-    uid: int
-    mode: int
-    link_uid: int | None  # owner of the name itself when that is a symlink
+    __slots__ = ("content", "link_uid", "mode", "path", "real", "uid")
+
+    def __init__(
+        self,
+        path: str,  # as the user or the shell named it
+        real: str,  # symlinks resolved
+        content: bytes,
+        uid: int,
+        mode: int,
+        link_uid: int | None,  # owner of the name itself when that is a symlink
+    ) -> None:
+        self.path: Final = path
+        self.real: Final = real
+        self.content: Final = content
+        self.uid: Final = uid
+        self.mode: Final = mode
+        self.link_uid: Final = link_uid
 
     @property
     def digest(self) -> str:
