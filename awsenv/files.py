@@ -7,7 +7,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def ensure_private_dir(path: Path) -> None:

@@ -11,9 +11,12 @@ import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TextIO
 
 from awsenv.errors import AwsenvError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
+if TYPE_CHECKING:
+    from typing import TextIO
 
 SHELLS = ("bash", "zsh", "fish")
 # Values awsenv exports: a name and its new value, or None to unset it.
