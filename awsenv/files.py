@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
@@ -24,9 +23,14 @@ def replace_file(
 ) -> None:
     """Atomically replace `path` with `data` (temp file + rename), with `mode` and `owner`.
 
-    mkstemp creates the temp file 0600, so the content is never readable by others, even briefly.
+    The temp file is made as tempfile.mkstemp makes one, without importing tempfile (with shutil
+    and random, 5 ms of every `use` that reorders the recent profiles): a random name, opened
+    O_EXCL|O_NOFOLLOW (never an existing file or a planted symlink), mode 0600, so the content
+    is never readable by others, even briefly. 64 random bits make a name clash, which O_EXCL
+    turns into an error, too unlikely to retry.
     """
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = str(path.parent / f".{path.name}.{os.urandom(8).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(data)
