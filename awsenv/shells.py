@@ -7,7 +7,6 @@ file is data in every shell, never code.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -88,6 +87,8 @@ def executable() -> str:
     argv0 = sys.argv[0]
     if os.path.basename(argv0) == "awsenv" and os.path.isfile(argv0):
         return os.path.abspath(argv0)
+    import shutil  # here: only `init` asks, and shutil would cost every `use` 2 ms
+
     return shutil.which("awsenv") or "awsenv"
 
 
