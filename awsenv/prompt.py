@@ -24,10 +24,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from awsenv.errors import EXIT_USAGE, AwsenvError
 from awsenv.timefmt import humanize
+from awsenv.value import Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `prompt`
+if TYPE_CHECKING:
+    from typing import Final
 
 DEFAULT_FORMAT = "aws:{profile}( {region})( {color}{left}{reset})"
 DEFAULT_COLORS = {"ok": "32", "soon": "33", "renew": "33", "login": "31"}
@@ -51,15 +55,34 @@ def _number(text: str | None) -> int | None:
     return int(text) if text and _DIGITS.fullmatch(text) else None
 
 
-@dataclass(frozen=True)
-class Inputs:
-    profile: str
-    region: str
-    expiration: int | None
-    sso_expiration: int | None
-    sso_refresh_until: int | None
-    login_needed: bool
-    window: int
+class Inputs(Value):
+    __slots__ = (
+        "expiration",
+        "login_needed",
+        "profile",
+        "region",
+        "sso_expiration",
+        "sso_refresh_until",
+        "window",
+    )
+
+    def __init__(
+        self,
+        profile: str,
+        region: str,
+        expiration: int | None,
+        sso_expiration: int | None,
+        sso_refresh_until: int | None,
+        login_needed: bool,
+        window: int,
+    ) -> None:
+        self.profile: Final = profile
+        self.region: Final = region
+        self.expiration: Final = expiration
+        self.sso_expiration: Final = sso_expiration
+        self.sso_refresh_until: Final = sso_refresh_until
+        self.login_needed: Final = login_needed
+        self.window: Final = window
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Inputs:
@@ -78,10 +101,12 @@ class Inputs:
         )
 
 
-@dataclass(frozen=True)
-class Status:
-    state: str
-    left: str
+class Status(Value):
+    __slots__ = ("left", "state")
+
+    def __init__(self, state: str, left: str) -> None:
+        self.state: Final = state
+        self.left: Final = left
 
 
 def status(inputs: Inputs, now: int) -> Status:
