@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
 from awsenv.errors import ConfigError, ProfileNotFound
@@ -19,6 +18,7 @@ from awsenv.value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Final
 
 _SECTION = re.compile(r"\[(?P<header>.+)\]")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
 from awsenv import files, shells, switch, trust, ui
@@ -26,6 +25,7 @@ from awsenv.value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `_dir`
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Final
 
 FILENAME = ".awsenv"

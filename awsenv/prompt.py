@@ -23,7 +23,6 @@ empty code means none); NO_COLOR turns them off.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
 from awsenv.errors import EXIT_USAGE, AwsenvError
 from awsenv.timefmt import humanize
@@ -31,6 +30,7 @@ from awsenv.value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `prompt`
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Final
 
 DEFAULT_FORMAT = "aws:{profile}( {region})( {color}{left}{reset})"

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from awsenv.errors import AwsenvError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
     from typing import TextIO
 
 SHELLS = ("bash", "zsh", "fish")

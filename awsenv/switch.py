@@ -6,7 +6,6 @@ profile set and the new one does not, and `unset` clears exactly what awsenv set
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 
 from awsenv import recent, tokens
@@ -19,6 +18,7 @@ from awsenv.value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Final
 
 CREDENTIAL_VARS = (

@@ -18,7 +18,6 @@ import hashlib
 import os
 import pwd
 import stat
-from collections.abc import Mapping
 from pathlib import Path
 
 from awsenv import files
@@ -27,6 +26,7 @@ from awsenv.value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `_dir`
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Final
 
 ALLOWED, DENIED, BLOCKED = "allowed", "denied", "blocked"
