@@ -122,8 +122,9 @@ __awsenv_prompt_update() {
 }
 
 # The state at time $1 (ok, soon, renew, login) in __awsenv_state, the time left (or the state
-# once expired) in __awsenv_left, and in __awsenv_prompt_next when either changes next. Numbers
-# are checked before any arithmetic: bash evaluates text in $(( )) as code.
+# once expired) in __awsenv_left, in __awsenv_prompt_next when either changes next, and in
+# __awsenv_renew_at when the keys fall due for renewal. Numbers are checked before any
+# arithmetic: bash evaluates text in $(( )) as code.
 __awsenv_state_at() {
     local now="$1" exp="${AWSENV_EXPIRATION-}" sso="${AWSENV_SSO_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}"
     local until="${AWSENV_SSO_REFRESH_UNTIL-}" left=0 next=60 days hours minutes

@@ -8,9 +8,13 @@ builtin unalias awsenv 2>/dev/null || builtin true
 
 # The verbs that change this shell print shell code; the function evaluates it. Every other
 # verb runs as it is. AWSENV_SHELL tells the program which shell called it. `export` in zsh is
-# `typeset -gx`, so the eval reaches the globals.
+# `typeset -gx`, so the eval reaches the globals. awsenv's state variables change only through
+# here (and the directory hook), so this is where the prompt segment learns that it must be
+# rebuilt, and where renewals held off (see __awsenv_renew) may start again.
 awsenv() {
     builtin emulate -L zsh
+    __awsenv_prompt_next=0 __awsenv_renew_retry=0
+    unset AWSENV_LOGIN_NEEDED
     case "${1-}" in
         use | unset | logout | allow | deny | pin)
             local __awsenv_code
@@ -53,7 +57,7 @@ __awsenv_dir_check() {
 __awsenv_dir_change() {
     builtin emulate -L zsh
     local found="$1" code
-    __awsenv_dir_file="$found"
+    __awsenv_dir_file="$found" __awsenv_prompt_next=0
     if [[ -n "$__awsenv_dir_restore" ]]; then
         builtin eval "$__awsenv_dir_restore" || builtin true
         __awsenv_dir_restore=""
@@ -95,37 +99,44 @@ fi
 
 # --- awsenv: prompt segment and credential renewal -----------------------------------------
 # AWSENV_PROMPT holds the segment (profile, region, time left) for '${AWSENV_PROMPT}' in PROMPT
-# or RPROMPT (with prompt_subst). A precmd hook keeps it up to date with builtins only: the clock
-# is zsh/datetime's EPOCHSECONDS, and the segment is rebuilt only when its inputs change or the
-# time it shows ticks over. Before each command (preexec), credentials within
-# AWSENV_RENEW_WINDOW seconds (default 300) of expiry are renewed by `awsenv use`, through the
-# cached SSO token; a failed renewal leaves one line on stderr and the command still runs. The
-# format language and the states are those of awsenv/prompt.py (`awsenv prompt`).
+# or RPROMPT (with prompt_subst). A precmd hook keeps it up to date with builtins only (the clock
+# is zsh/datetime's EPOCHSECONDS): it rebuilds the segment when the time it shows ticks over,
+# when the awsenv function has run (it marks the segment stale), or when a setting users change
+# by hand differs (region, format, colours, NO_COLOR, renewal window). The rebuild also works
+# out when the keys fall due for renewal (__awsenv_renew_at); until then the preexec hook is one
+# comparison, and from then the next command renews them through `awsenv use` and the cached
+# SSO token; a failed renewal leaves one line on stderr and the command still runs. The format
+# language and the states are those of awsenv/prompt.py (`awsenv prompt`).
 builtin zmodload zsh/datetime
-typeset -g AWSENV_PROMPT="${AWSENV_PROMPT-}"
-typeset -g __awsenv_prompt_key="" __awsenv_renew_retry=0
-typeset -gi __awsenv_prompt_next=0
+typeset -g AWSENV_PROMPT="${AWSENV_PROMPT-}" __awsenv_prompt_key=""
+typeset -gi __awsenv_prompt_next=0 __awsenv_renew_retry=0
+typeset -gi __awsenv_never=4611686018427387904
+typeset -gi __awsenv_renew_at=$__awsenv_never
 
-# The common case returns before any option is touched; everything here reads ${VAR-} and uses
-# no array, so the user's options cannot break it. zsh gives each hook and the prompt the
-# command's $? whatever a hook returns, and a hook returning non-zero ends a shell under err_exit.
+# The common case is two tests before any option is touched; they read ${VAR-} and use no array,
+# so the user's options cannot break them. zsh gives each hook and the prompt the command's $?
+# whatever a hook returns, and a hook returning non-zero ends a shell under err_exit.
 __awsenv_prompt_hook() {
-    local key
-    if [[ -z "${AWSENV_PROFILE-}" ]]; then
-        AWSENV_PROMPT=""
-    else
-        key="$AWSENV_PROFILE|${AWS_REGION-}|${AWSENV_EXPIRATION-}|${AWSENV_SSO_EXPIRATION-}|${AWSENV_SSO_REFRESH_UNTIL-}|${AWSENV_LOGIN_NEEDED-}|${AWSENV_RENEW_WINDOW-}|${AWSENV_PROMPT_FORMAT-}|${AWSENV_PROMPT_COLORS-}|${NO_COLOR-}"
-        if [[ "$key" != "$__awsenv_prompt_key" ]] || ((EPOCHSECONDS >= __awsenv_prompt_next)); then
-            __awsenv_prompt_key="$key"
-            __awsenv_prompt_render "$EPOCHSECONDS"
-        fi
+    if ((EPOCHSECONDS >= __awsenv_prompt_next)) ||
+        [[ ${AWS_REGION-}/${AWSENV_RENEW_WINDOW-}/${AWSENV_PROMPT_FORMAT-}/${AWSENV_PROMPT_COLORS-}/${NO_COLOR-} != "$__awsenv_prompt_key" ]]; then
+        __awsenv_prompt_update
     fi
     return 0
 }
 
+__awsenv_prompt_update() {
+    __awsenv_prompt_key=${AWS_REGION-}/${AWSENV_RENEW_WINDOW-}/${AWSENV_PROMPT_FORMAT-}/${AWSENV_PROMPT_COLORS-}/${NO_COLOR-}
+    if [[ -z "${AWSENV_PROFILE-}" ]]; then
+        AWSENV_PROMPT="" __awsenv_prompt_next=$__awsenv_never __awsenv_renew_at=$__awsenv_never
+    else
+        __awsenv_prompt_render "$EPOCHSECONDS"
+    fi
+}
+
 # The state at time $1 (ok, soon, renew, login) in __awsenv_state, the time left (or the state
-# once expired) in __awsenv_left, and in __awsenv_prompt_next when either changes next. Numbers
-# are checked before any arithmetic, which would evaluate other text as an expression.
+# once expired) in __awsenv_left, in __awsenv_prompt_next when either changes next, and in
+# __awsenv_renew_at when the keys fall due for renewal. Numbers are checked before any
+# arithmetic, which would evaluate other text as an expression.
 __awsenv_state_at() {
     builtin emulate -L zsh
     local now="$1" exp="${AWSENV_EXPIRATION-}" sso="${AWSENV_SSO_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}"
@@ -135,10 +146,13 @@ __awsenv_state_at() {
     [[ -n "$until" && "$until" != *[^0-9]* ]] || until=0
     [[ -n "$window" && "$window" != *[^0-9]* ]] || window=300
     typeset -g __awsenv_state=ok __awsenv_left=""
+    __awsenv_renew_at=$__awsenv_never
     if [[ -n "$exp" ]]; then
+        __awsenv_renew_at=$((10#$exp - 10#$window))
+        ((__awsenv_renew_at >= __awsenv_renew_retry)) || __awsenv_renew_at=$__awsenv_renew_retry
         left=$((10#$exp - now))
         if [[ "${AWSENV_LOGIN_NEEDED-}" == "$exp" ]]; then
-            __awsenv_state=login
+            __awsenv_state=login __awsenv_renew_at=$__awsenv_never
         elif ((left > 10#$window)); then
             __awsenv_state=ok
         elif ((left > 0)); then
@@ -260,38 +274,36 @@ __awsenv_prompt_render() {
     AWSENV_PROMPT="$out"
 }
 
-# Before each command ($1, the line as typed): renew credentials near or past expiry, unless the
-# command is itself `awsenv use`, `unset`, `login` or `logout`. After a renewal found that only
-# a sign-in can help, AWSENV_LOGIN_NEEDED holds the expiry it gave up on, so the next commands
-# do not ask again; any `awsenv` command clears it. Other failures are retried after 30 s. Like
-# the prompt hook this runs every time, so options are set only in the part for a due renewal.
+# Before each command ($1, the line as typed). Like the prompt hook this runs every time, so
+# options are set only once the keys are due.
 __awsenv_preexec() {
-    local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}"
-    [[ -n "${AWSENV_PROFILE-}" && -n "$exp" && "$exp" != *[^0-9]* ]] || return 0
-    [[ -n "$window" && "$window" != *[^0-9]* ]] || window=300
-    if [[ -n "${AWSENV_LOGIN_NEEDED-}" ]] || ((10#$exp - EPOCHSECONDS <= 10#$window)); then
-        __awsenv_preexec_due "$1" "$exp" "$window"
-    fi
+    ((EPOCHSECONDS < __awsenv_renew_at)) || __awsenv_preexec_due "$1"
     return 0
 }
 
-# $1 the command line, $2 the credentials' expiry, $3 the renewal window.
+# The keys are due: renew them, unless the command is itself `awsenv use`, `unset`, `login` or
+# `logout`. A renewal that finds only a sign-in can help exports AWSENV_LOGIN_NEEDED (the expiry
+# it gave up on), which holds renewals off and shows in the prompt until an awsenv command
+# clears it. After any other attempt the next waits 30 s: after a failure, or keys still due (a
+# renewal window longer than their life).
 __awsenv_preexec_due() {
     builtin emulate -L zsh
-    local exp="$2" window="$3" now=$EPOCHSECONDS
+    local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}" now=$EPOCHSECONDS
+    ((now >= __awsenv_renew_retry)) || return 0
+    [[ -n "${AWSENV_PROFILE-}" && -n "$exp" && "$exp" != *[^0-9]* ]] || return 0
+    [[ -n "$window" && "$window" != *[^0-9]* ]] || window=300
+    ((10#$exp - now <= 10#$window)) && [[ "${AWSENV_LOGIN_NEEDED-}" != "$exp" ]] || return 0
     local -a words=(${(z)1})
     if [[ "${words[1]-}" == awsenv ]]; then
-        unset AWSENV_LOGIN_NEEDED
         case "${words[2]-}" in
             use | unset | login | logout) return 0 ;;
         esac
     fi
-    if [[ "${AWSENV_LOGIN_NEEDED-}" != "$exp" ]] && ((10#$exp - now <= 10#$window && now >= __awsenv_renew_retry)); then
-        __awsenv_renew "$now"
-    fi
-    return 0
+    __awsenv_renew "$now"
 }
 
+# Renews the keys at time $1, then rebuilds the segment, which also works out when the next
+# renewal falls due.
 __awsenv_renew() {
     builtin emulate -L zsh
     local rc=0
@@ -301,10 +313,10 @@ __awsenv_renew() {
         awsenv use "$AWSENV_PROFILE" || rc=$?
     fi
     case "$rc" in
-        0) __awsenv_renew_retry=0 ;;
         4 | 5 | 6) export AWSENV_LOGIN_NEEDED="${AWSENV_EXPIRATION-}" ;;
-        *) __awsenv_renew_retry=$(($1 + 30)) ;;
     esac
+    __awsenv_renew_retry=$(($1 + 30))
+    __awsenv_prompt_update
 }
 
 # `awsenv init SHELL --prompt left|right` ends with this call.
