@@ -27,7 +27,7 @@ from common import BIN, bash_prompt_hook_without, table, write_init
 CDS = 1000
 DEPTHS = (8, 12)  # of the directories cd'ed into, below /
 GOAL_DEPTH = 8
-RUNS = 9
+RUNS = 15
 GOAL_US = 50.0
 
 # {init} loads the integration (bash's in both cases); {hook} is the call bash's prompt makes.
@@ -117,17 +117,22 @@ def main() -> None:
         for shell in ("bash", "zsh", "fish"):
             init = write_init(base / f"init.{shell}", shell, env)
             for depth, listing in listings.items():
-                cases = {}
+                scripts = {}
                 for hooked in (False, True):
                     load = f"source {init}\n" if hooked else ""
                     if shell == "bash" and not hooked:
                         load = f"source {init}\n{bash_prompt_hook_without('directory')}"
-                    script = SCRIPTS[shell].format(
+                    scripts[hooked] = SCRIPTS[shell].format(
                         init=load,
                         places=listing,
                         hook="; __awsenv_prompt_hook" if shell == "bash" else "",
                     )
-                    cases[hooked] = min(elapsed_us(shell, script, env) for _ in range(RUNS)) / CDS
+                # The two take turns, so that a change in the machine's load falls on both.
+                samples: dict[bool, list[float]] = {False: [], True: []}
+                for _ in range(RUNS):
+                    for hooked, script in scripts.items():
+                        samples[hooked].append(elapsed_us(shell, script, env))
+                cases = {hooked: min(runs) / CDS for hooked, runs in samples.items()}
                 cost = cases[True] - cases[False]
                 goal = ""
                 if shell != "fish" and depth == GOAL_DEPTH:

@@ -29,7 +29,7 @@ from pathlib import Path
 from common import BIN, bash_prompt_hook_without, median_ms, table, time_command
 
 PROMPTS = 1000
-RUNS = 7
+RUNS = 21
 VARIANTS = ("empty", "hook", "rebuild")
 GOAL_US = 20.0
 
