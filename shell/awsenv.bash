@@ -270,7 +270,7 @@ __awsenv_prompt_render() {
 __awsenv_preexec() {
     local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}" word verb rest
     local now=$((__awsenv_now))
-    ((now >= __awsenv_renew_at && now >= __awsenv_renew_retry)) || return 0
+    ((now >= __awsenv_renew_at)) || return 0
     [[ -n "${AWSENV_PROFILE-}" && -n "$exp" && "$exp" != *[!0-9]* ]] || return 0
     [[ -n "$window" && "$window" != *[!0-9]* ]] || window=300
     ((10#$exp - now <= 10#$window)) && [[ "${AWSENV_LOGIN_NEEDED-}" != "$exp" ]] || return 0

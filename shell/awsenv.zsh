@@ -289,7 +289,6 @@ __awsenv_preexec() {
 __awsenv_preexec_due() {
     builtin emulate -L zsh
     local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}" now=$EPOCHSECONDS
-    ((now >= __awsenv_renew_retry)) || return 0
     [[ -n "${AWSENV_PROFILE-}" && -n "$exp" && "$exp" != *[^0-9]* ]] || return 0
     [[ -n "$window" && "$window" != *[^0-9]* ]] || window=300
     ((10#$exp - now <= 10#$window)) && [[ "${AWSENV_LOGIN_NEEDED-}" != "$exp" ]] || return 0
