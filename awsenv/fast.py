@@ -57,20 +57,19 @@ def run(argv: list[str]) -> int | None:
         return None if positional else _list(as_json="--json" in flags)
     if verb == "prompt":
         return None if positional else _prompt(options.get("--format"))
+    if (verb == "_dir" and len(positional) > 1) or (verb == "unset" and positional):
+        return None
+    if verb == "use" and (len(positional) != 1 or positional[0] == "-"):
+        return None
     from awsenv import shells, switch  # here, not above: `list` and `prompt` need neither
 
+    shell = shells.check(options["--shell"]) if "--shell" in options else shells.detect()
     if verb == "_dir":
-        if len(positional) > 1:
-            return None
         from awsenv import dirs
 
-        shells.emit(dirs.enter(positional[0] if positional else "", os.environ, shells.detect()))
+        shells.emit(dirs.enter(positional[0] if positional else "", os.environ, shell))
         return 0
-
     if verb == "use":
-        if len(positional) != 1 or positional[0] == "-":
-            return None
-        shell = shells.check(options["--shell"]) if "--shell" in options else shells.detect()
         changes = switch.use(
             positional[0],
             os.environ,
@@ -78,9 +77,6 @@ def run(argv: list[str]) -> int | None:
             profile_only="--profile-only" in flags,
         )
     else:
-        if positional:
-            return None
-        shell = shells.check(options["--shell"]) if "--shell" in options else shells.detect()
         changes = switch.unset_changes(os.environ)
     shells.emit(shells.render(shell, changes))
     return 0
