@@ -63,7 +63,8 @@ def detect(environ: Mapping[str, str] = os.environ) -> str:
         import shellingham
 
         name, _ = shellingham.detect_shell()
-    except (ImportError, RuntimeError):
+    except (ImportError, RuntimeError, OSError):
+        # ShellDetectionFailure is an OSError: no shell above us (cron, a service manager).
         name = os.path.basename(environ.get("SHELL", "")) or "bash"
     return name if name in SHELLS else "bash"
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 
-from conftest import Home
+from conftest import AWSENV, Home
 
 
 def test_list_json_shows_kinds_and_session_state(home: Home) -> None:
@@ -74,3 +75,30 @@ def test_the_calling_shell_is_detected_without_the_function(home: Home) -> None:
         ).stdout
     assert "set -gx AWS_PROFILE 'Company-1-ReadOnly';" in outputs["fish"]
     assert "export AWS_PROFILE='Company-1-ReadOnly';" in outputs["zsh"]
+
+
+# Forks, lets the parent exit so the child has no shell above it (as under cron or a service
+# manager), then runs the command in the child.
+ORPHAN = """
+import os, sys, time
+parent = os.getpid()
+if os.fork():
+    os._exit(0)
+while os.getppid() == parent:
+    time.sleep(0.01)
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+def test_no_shell_above_the_program_is_not_an_internal_error(home: Home) -> None:
+    env = home.environ()
+    env.pop("SHELL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", ORPHAN, AWSENV, "use", "Company-1-ReadOnly", "--profile-only"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "internal error" not in result.stderr
+    assert "AWS_PROFILE" in result.stdout
