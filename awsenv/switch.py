@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from awsenv import recent, tokens
+from awsenv import recent, regions, tokens
 from awsenv.config import AwsConfig, sso_target
 from awsenv.credentials import Credentials, Resolved, resolve
 from awsenv.errors import UsageError
@@ -146,6 +146,8 @@ def use(
     name: str, environ: Mapping[str, str], *, region: str | None = None, profile_only: bool = False
 ) -> list[Change]:
     """The changes that make `name` this shell's profile, signing in first if needed."""
+    if region is not None:
+        regions.check(region)
     config = AwsConfig.load(environ)
     profile = config.profile(name)
     now = utc_now()

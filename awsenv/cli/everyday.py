@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from awsenv import recent, shells, switch
+from awsenv import recent, regions, shells, switch
 from awsenv.cli import app
 from awsenv.config import AwsConfig
 from awsenv.credentials import Credentials, resolve
@@ -151,6 +151,8 @@ def console(
     """
     from awsenv import console as federation
 
+    if region is not None:
+        regions.check(region)
     creds, profile_region = _console_credentials(profile)
     where = (
         region
