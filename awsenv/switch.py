@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from awsenv import recent, regions, tokens
+from awsenv import recent, tokens
 from awsenv.config import AwsConfig, sso_target
 from awsenv.credentials import Credentials, Resolved, resolve
 from awsenv.errors import UsageError
@@ -147,6 +147,8 @@ def use(
 ) -> list[Change]:
     """The changes that make `name` this shell's profile, signing in first if needed."""
     if region is not None:
+        from awsenv import regions  # here: a plain `use` has no region to check
+
         regions.check(region)
     config = AwsConfig.load(environ)
     profile = config.profile(name)
