@@ -6,7 +6,8 @@ the command tree with options and what their values complete to, followed by the
 hand-written helpers in `shell/complete.SHELL`, which read profile and sso-session names from
 the config files in the shell itself: completing a profile name starts no process.
 
-What a value completes to follows from its parameter: `profile` completes profile names,
+What a value completes to follows from its parameter: `profile` (and `profile_option`, the
+`--profile` option) completes profile names,
 `sso_session` sso-session names, `shell` the supported shells, `directory` directories, a
 Literal or Enum its choices, a Path file names; a variadic `command` argument is a command
 line of its own.
@@ -31,6 +32,7 @@ PROFILE, SSO_SESSION, FILE, DIRECTORY, COMMAND, TEXT, CHOICE = (
 )
 _KIND_BY_NAME = {
     "profile": PROFILE,
+    "profile_option": PROFILE,
     "source_profile": PROFILE,
     "sso_session": SSO_SESSION,
     "directory": DIRECTORY,

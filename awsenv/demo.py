@@ -73,6 +73,7 @@ sso_registration_scopes = sso:account:access
 TOUR = (
     "awsenv list",
     "awsenv use Company-1-ReadOnly",
+    "awsenv prompt",
     "awsenv current",
     "awsenv whoami",
     "awsenv use Company-1-Administrator",
@@ -84,7 +85,7 @@ TOUR = (
 
 BANNER = """\
 awsenv demo: an offline IAM Identity Center at {url}, HOME={home}
-Try:  awsenv list | awsenv use Company-1-ReadOnly | awsenv whoami | awsenv unset | exit
+Try:  awsenv list | awsenv use Comp<Tab> | awsenv whoami | awsenv unset | exit
 """
 
 
@@ -131,19 +132,23 @@ def demo_environ(home: Path, url: str, scripted: bool) -> dict[str, str]:
     return env
 
 
+# The demo shell's own prompt; the integration puts awsenv's segment (profile, region, time
+# left) in front of it, as `awsenv init SHELL --prompt left` does in a user's rc file.
+PROMPT = "[demo] $ "
+
+
 def rc_file(shell: str, home: Path, banner: str) -> Path:
-    """The demo shell's startup file: the integration, a banner and a prompt naming the profile."""
-    init = shells.init_script(shell)
+    """The demo shell's startup file: completion, a prompt, the integration, a banner."""
     if shell == "fish":
-        prompt = (
-            "function fish_prompt; printf '[demo %s] $ ' (set -q AWS_PROFILE; "
-            "and echo $AWS_PROFILE; or echo 'no profile'); end"
-        )
-        text = f"{init}\n{prompt}\nprintf '%s' {shells.quote(shell, banner)}\n"
+        prompt = f"function fish_prompt; printf '%s' {shells.quote(shell, PROMPT)}; end\n"
+    elif shell == "zsh":
+        # zsh completes only once its completion system is loaded; -u: a throwaway HOME's
+        # directories are not worth the question about insecure ones.
+        prompt = f"autoload -Uz compinit && compinit -u\nPS1={shells.quote(shell, PROMPT)}\n"
     else:
-        ps1 = "'[demo ${AWS_PROFILE:-no profile}] $ '"
-        setup = "setopt PROMPT_SUBST\n" if shell == "zsh" else ""
-        text = f"{init}\n{setup}PS1={ps1}\nprintf '%s' {shells.quote(shell, banner)}\n"
+        prompt = f"PS1={shells.quote(shell, PROMPT)}\n"
+    init = shells.init_script(shell, prompt="left")
+    text = f"{prompt}{init}printf '%s' {shells.quote(shell, banner)}\n"
     path = home / f"demo-rc.{shell}"
     path.write_text(text, encoding="utf-8")
     return path

@@ -17,7 +17,7 @@ import os
 import re
 from pathlib import Path
 
-from awsenv import files, shells, switch, trust, ui
+from awsenv import files, regions, shells, switch, trust, ui
 from awsenv.config import AwsConfig
 from awsenv.errors import AwsenvError, ConfigError
 from awsenv.trust import shown
@@ -35,7 +35,6 @@ RESTORE_VAR = "__awsenv_dir_restore"
 REFRESH_FUNCTION = "__awsenv_dir_refresh"
 
 _KEYS = ("profile", "region")
-_REGION = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 # Characters a path may hold and still be shown unquoted in a suggested command.
 _PLAIN = re.compile(r"[\w@%+=:,./~-]+")
 
@@ -90,8 +89,8 @@ def parse(content: bytes, path: str) -> DirFile:
     if "profile" not in values:
         raise InvalidDirFile(f"{where}: names no profile")
     region = values.get("region")
-    if region is not None and not (len(region) <= 32 and _REGION.fullmatch(region)):
-        raise InvalidDirFile(f"{where}: {region[:40]!r} is not a region name")
+    if region is not None and (why := regions.problem(region)) is not None:
+        raise InvalidDirFile(f"{where}: {why}")
     return DirFile(values["profile"], region)
 
 

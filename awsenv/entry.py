@@ -20,11 +20,16 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     from awsenv import ui
 
-    if args[:1] and args[0] in EVAL_VERBS:
-        from awsenv import shells  # only here: `list` does without it
-
-        shells.reserve_stdout()
+    if sys.stdout is None:
+        # Python found fd 1 closed (`>&-`): results would be lost, and the next file awsenv
+        # opened would take fd 1 and receive them.
+        ui.say("stdout is closed; awsenv writes its results there")
+        return EXIT_ERROR
     try:
+        if args[:1] and args[0] in EVAL_VERBS:
+            from awsenv import shells  # only here: `list` does without it
+
+            shells.reserve_stdout()
         if args[:1] and args[0] in FAST_VERBS:
             from awsenv import fast
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 _OPTIONS = {
-    "use": {"--region", "--shell"},
+    "use": {"--profile", "--region", "--shell"},
     "unset": {"--shell"},
     "list": set(),
     "prompt": {"--format"},
@@ -59,8 +59,12 @@ def run(argv: list[str]) -> int | None:
         return None if positional else _prompt(options.get("--format"))
     if (verb == "_dir" and len(positional) > 1) or (verb == "unset" and positional):
         return None
-    if verb == "use" and (len(positional) != 1 or positional[0] == "-"):
-        return None
+    if verb == "use":
+        # PROFILE or --profile PROFILE; both at once, `-` or neither are typer's.
+        if "--profile" in options:
+            positional.append(options["--profile"])
+        if len(positional) != 1 or positional[0] == "-":
+            return None
     from awsenv import shells, switch  # here, not above: `list` and `prompt` need neither
 
     shell = shells.check(options["--shell"]) if "--shell" in options else shells.detect()

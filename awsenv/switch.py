@@ -146,6 +146,10 @@ def use(
     name: str, environ: Mapping[str, str], *, region: str | None = None, profile_only: bool = False
 ) -> list[Change]:
     """The changes that make `name` this shell's profile, signing in first if needed."""
+    if region is not None:
+        from awsenv import regions  # here: a plain `use` has no region to check
+
+        regions.check(region)
     config = AwsConfig.load(environ)
     profile = config.profile(name)
     now = utc_now()

@@ -8,7 +8,7 @@ __awsenv_comp_spec() {
     case "$1" in
         '')
             __awsenv_subs='allow completions configure console current demo deny doctor exec export init list login logout pin prompt prune sso unset use version whoami'
-            __awsenv_opts='--help'
+            __awsenv_opts='--version -h --help'
             __awsenv_args=''
             ;;
         'allow')
@@ -33,7 +33,7 @@ __awsenv_comp_spec() {
             ;;
         'console')
             __awsenv_subs=''
-            __awsenv_opts='--service=text --region=text --url-only --help'
+            __awsenv_opts='--profile=profile --service=text --region=text --url-only --help'
             __awsenv_args='profile'
             ;;
         'current')
@@ -58,12 +58,12 @@ __awsenv_comp_spec() {
             ;;
         'exec')
             __awsenv_subs=''
-            __awsenv_opts='--region=text --profile-only --help'
+            __awsenv_opts='--profile=profile --region=text --profile-only --help'
             __awsenv_args='profile command'
             ;;
         'export')
             __awsenv_subs=''
-            __awsenv_opts='--format=:env:env-no-export:fish:powershell:windows-cmd:process:json --help'
+            __awsenv_opts='--profile=profile --format=:env:env-no-export:fish:powershell:windows-cmd:process:json --help'
             __awsenv_args='profile'
             ;;
         'init')
@@ -78,17 +78,17 @@ __awsenv_comp_spec() {
             ;;
         'login')
             __awsenv_subs=''
-            __awsenv_opts='--sso-session=sso-session --use-device-code --no-use-device-code --no-browser --no-no-browser --help'
+            __awsenv_opts='--profile=profile --sso-session=sso-session --use-device-code --no-use-device-code --no-browser --no-no-browser --help'
             __awsenv_args='profile'
             ;;
         'logout')
             __awsenv_subs=''
-            __awsenv_opts='--sso-session=sso-session --all --shell=:bash:zsh:fish --help'
+            __awsenv_opts='--profile=profile --sso-session=sso-session --all --shell=:bash:zsh:fish --help'
             __awsenv_args='profile'
             ;;
         'pin')
             __awsenv_subs=''
-            __awsenv_opts='--region=text --help'
+            __awsenv_opts='--profile=profile --region=text --help'
             __awsenv_args='profile'
             ;;
         'prompt')
@@ -118,7 +118,7 @@ __awsenv_comp_spec() {
             ;;
         'use')
             __awsenv_subs=''
-            __awsenv_opts='--region=text --shell=:bash:zsh:fish --profile-only --help'
+            __awsenv_opts='--profile=profile --region=text --shell=:bash:zsh:fish --profile-only --help'
             __awsenv_args='profile'
             ;;
         'version')
@@ -128,7 +128,7 @@ __awsenv_comp_spec() {
             ;;
         'whoami')
             __awsenv_subs=''
-            __awsenv_opts='--json --help'
+            __awsenv_opts='--profile=profile --json --help'
             __awsenv_args='profile'
             ;;
         *) return 1 ;;

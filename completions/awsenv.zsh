@@ -30,7 +30,7 @@ _awsenv() {
                 'unset:Remove from this shell every variable awsenv set'
                 'use:Switch this shell to PROFILE (signing in when its SSO session has expired)'
                 'version:Print awsenv'\''s version'
-                'whoami:The AWS identity (account, ARN) of this shell'\''s credentials, from STS'
+                'whoami:The AWS identity (account, ARN) of PROFILE or this shell'\''s credentials, from STS'
             )
             _describe -t commands 'awsenv command' commands && ret=0
             ;;
@@ -116,6 +116,7 @@ _awsenv_configure_sso() {
 }
 _awsenv_console() {
     _arguments -s -S \
+        '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--service=[the console of this service (s3, ec2, iam, ...)]:service: ' \
         '--region=[override the profile'\''s region]:region: ' \
         '--url-only[print the sign-in URL instead of opening it]' \
@@ -148,6 +149,7 @@ _awsenv_doctor() {
 }
 _awsenv_exec() {
     _arguments -s -S -A '-*' \
+        '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--region=[override the profile'\''s region]:region: ' \
         '--profile-only[set AWS_PROFILE but no keys]' \
         '--help[Show this message and exit]' \
@@ -156,6 +158,7 @@ _awsenv_exec() {
 }
 _awsenv_export() {
     _arguments -s -S \
+        '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--format=[the output format (those of aws configure export-credentials)]:format:(env env-no-export fish powershell windows-cmd process json)' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles'
@@ -173,6 +176,7 @@ _awsenv_list() {
 }
 _awsenv_login() {
     _arguments -s -S \
+        '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--sso-session=[sign in to this sso-session]:sso-session:__awsenv_complete_sso_sessions' \
         '(--use-device-code --no-use-device-code)--use-device-code[use the device code flow]' \
         '(--use-device-code --no-use-device-code)--no-use-device-code[use the device code flow]' \
@@ -183,6 +187,7 @@ _awsenv_login() {
 }
 _awsenv_logout() {
     _arguments -s -S \
+        '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--sso-session=[sign out of this sso-session]:sso-session:__awsenv_complete_sso_sessions' \
         '--all[sign out of every session]' \
         '--shell=[bash, zsh or fish (default\: the calling shell)]:shell:(bash zsh fish)' \
@@ -191,6 +196,7 @@ _awsenv_logout() {
 }
 _awsenv_pin() {
     _arguments -s -S \
+        '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--region=[and this region]:region: ' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles'
@@ -243,6 +249,7 @@ _awsenv_unset() {
 }
 _awsenv_use() {
     _arguments -s -S \
+        '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--region=[override the profile'\''s region]:region: ' \
         '--shell=[bash, zsh or fish (default\: the calling shell)]:shell:(bash zsh fish)' \
         '--profile-only[export AWS_PROFILE but no keys]' \
@@ -255,6 +262,7 @@ _awsenv_version() {
 }
 _awsenv_whoami() {
     _arguments -s -S \
+        '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--json[]' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles'

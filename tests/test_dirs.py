@@ -166,8 +166,8 @@ def test_format_accepts(text: str, expected: dirs.DirFile | None) -> None:
         (b"profile =\n", "/r/.awsenv, line 1: profile is empty"),
         (b"a\x1b[2Jb\n", "/r/.awsenv, line 1: contains control characters"),
         (b"\xff\xfe\n", "/r/.awsenv: not UTF-8 text"),
-        (b"a\nregion = EU WEST\n", "/r/.awsenv: 'EU WEST' is not a region name"),
-        (b"a\nregion = $(x)\n", "/r/.awsenv: '$(x)' is not a region name"),
+        (b"a\nregion = EU WEST\n", "/r/.awsenv: 'EU WEST' is not an AWS region"),
+        (b"a\nregion = $(x)\n", "/r/.awsenv: '$(x)' is not an AWS region"),
     ],
 )
 def test_format_rejects_with_the_line(content: bytes, message: str) -> None:

@@ -248,7 +248,7 @@ def test_pin_refuses_an_unknown_profile_and_writes_nothing(home: Home) -> None:
     assert not (home.path / "repo" / ".awsenv").exists()
     bad_region = home.awsenv("pin", "Default", "--region", "moon base", cwd=home.path / "repo")
     assert bad_region.returncode == 3
-    assert "'moon base' is not a region name" in bad_region.stderr
+    assert "'moon base' is not an AWS region" in bad_region.stderr
     assert not (home.path / "repo" / ".awsenv").exists()
 
 

@@ -16,12 +16,44 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    # Inherited by every command's context: `awsenv use -h` as well as `awsenv -h`.
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+# A command's parameter named `profile_option`: completions offer profile names for it.
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile", metavar="PROFILE", help="the profile, as the AWS CLI's option names it"
+    ),
+]
 ShellOption = Annotated[
     str | None,
     typer.Option("--shell", help="bash, zsh or fish (default: the calling shell)"),
 ]
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from awsenv import __version__
+
+        print(__version__)
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print awsenv's version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Options of awsenv itself, before any command."""
 
 
 def run(args: list[str]) -> int:

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from awsenv import __version__, inventory, shells, switch, ui
-from awsenv.cli import ShellOption, app
+from awsenv import __version__, inventory, profilearg, shells, switch, ui
+from awsenv.cli import ProfileOption, ShellOption, app
 from awsenv.config import AwsConfig, SsoTarget, session_target, sso_target
 from awsenv.errors import AwsenvError, ConfigError
 from awsenv.timefmt import humanize, utc_now
@@ -21,6 +21,11 @@ def _shell(name: str | None) -> str:
 
 def _current_profile() -> str | None:
     return os.environ.get("AWSENV_PROFILE") or os.environ.get("AWS_PROFILE") or None
+
+
+def _given_or_default(profile: str | None, option: str | None) -> str | None:
+    """The profile named on the command line, else the one the AWS CLI would take."""
+    return profilearg.named(profile, option) or profilearg.from_environment(os.environ)
 
 
 @app.command()
@@ -38,6 +43,7 @@ def init(
 @app.command()
 def use(
     profile: Annotated[str | None, typer.Argument(help="the profile to switch to")] = None,
+    profile_option: ProfileOption = None,
     region: Annotated[str | None, typer.Option(help="override the profile's region")] = None,
     shell: ShellOption = None,
     profile_only: Annotated[
@@ -48,6 +54,7 @@ def use(
 
     With no PROFILE, pick one on the terminal; `-` is the profile used before this one.
     """
+    profile = profilearg.named(profile, profile_option)
     if profile is None:
         from awsenv import picker
 
@@ -98,15 +105,16 @@ def list_profiles(
 def _targets(config: AwsConfig, profile: str | None, sso_session: str | None) -> SsoTarget:
     if sso_session:
         return session_target(config, sso_session)
-    name = profile or _current_profile() or "default"
-    return sso_target(config, config.profile(name))
+    return sso_target(config, config.profile(profile or "default"))
 
 
 @app.command()
 def login(
     profile: Annotated[
-        str | None, typer.Argument(help="profile (default: the current one)")
+        str | None,
+        typer.Argument(help=f"the profile ({profilearg.DEFAULT_HELP}, then default)"),
     ] = None,
+    profile_option: ProfileOption = None,
     sso_session: Annotated[str | None, typer.Option(help="sign in to this sso-session")] = None,
     use_device_code: Annotated[bool, typer.Option(help="use the device code flow")] = False,
     no_browser: Annotated[bool, typer.Option(help="print the URL instead of opening it")] = False,
@@ -114,14 +122,19 @@ def login(
     """Sign in to the SSO session of PROFILE (one sign-in serves all its profiles)."""
     from awsenv import login as signin
 
-    target = _targets(AwsConfig.load(), profile, sso_session)
+    name = _given_or_default(profile, profile_option)
+    target = _targets(AwsConfig.load(), name, sso_session)
     token = signin.sign_in(target, device_code=use_device_code or None, no_browser=no_browser)
     ui.say(f"signed in to {target.label}; valid for {humanize(token.remaining(utc_now()))}")
 
 
 @app.command()
 def logout(
-    profile: Annotated[str | None, typer.Argument(help="profile whose session ends")] = None,
+    profile: Annotated[
+        str | None,
+        typer.Argument(help=f"the profile whose session ends ({profilearg.DEFAULT_HELP})"),
+    ] = None,
+    profile_option: ProfileOption = None,
     sso_session: Annotated[str | None, typer.Option(help="sign out of this sso-session")] = None,
     all_sessions: Annotated[bool, typer.Option("--all", help="sign out of every session")] = False,
     shell: ShellOption = None,
@@ -135,9 +148,12 @@ def logout(
         labels = signin.logout(None)
         clear = active is not None
     else:
-        if not (profile or sso_session or active):
-            raise AwsenvError("name a profile, --sso-session NAME or --all")
-        target = _targets(config, profile, sso_session)
+        name = profilearg.named(profile, profile_option)
+        if not (name or sso_session):
+            name = profilearg.from_environment(os.environ)
+            if not name:
+                raise AwsenvError("name a profile, --sso-session NAME or --all")
+        target = _targets(config, name, sso_session)
         sharing = [
             sso_target(config, p)
             for p in config.profiles.values()
@@ -160,16 +176,21 @@ def _same_session(config: AwsConfig, name: str, target: SsoTarget) -> bool:
 
 @app.command()
 def whoami(
-    profile: Annotated[str | None, typer.Argument(help="ask for this profile instead")] = None,
+    profile: Annotated[
+        str | None,
+        typer.Argument(help=f"the profile ({profilearg.DEFAULT_HELP}, else this shell's keys)"),
+    ] = None,
+    profile_option: ProfileOption = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """The AWS identity (account, ARN) of this shell's credentials, from STS."""
+    """The AWS identity (account, ARN) of PROFILE or this shell's credentials, from STS."""
     from awsenv import credentials, sts
 
     creds, region = None, os.environ.get("AWS_REGION")
-    if profile is not None:
+    name = _given_or_default(profile, profile_option)
+    if name is not None:
         config = AwsConfig.load()
-        chosen = config.profile(profile)
+        chosen = config.profile(name)
         creds = credentials.resolve(config, chosen, utc_now()).credentials
         region = chosen.region or region
     identity = sts.caller_identity(creds, region)

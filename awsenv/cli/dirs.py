@@ -9,10 +9,10 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand
 
-from awsenv import dirs, shells, trust, ui
-from awsenv.cli import app
+from awsenv import dirs, profilearg, shells, trust, ui
+from awsenv.cli import ProfileOption, app
 from awsenv.config import AwsConfig
-from awsenv.errors import ConfigError
+from awsenv.errors import ConfigError, UsageError
 
 
 class _ShellCode(TyperCommand):
@@ -73,10 +73,14 @@ def prune() -> None:
 
 @app.command(cls=_ShellCode)
 def pin(
-    profile: Annotated[str, typer.Argument(help="the profile this directory uses")],
+    profile: Annotated[str | None, typer.Argument(help="the profile this directory uses")] = None,
+    profile_option: ProfileOption = None,
     region: Annotated[str | None, typer.Option(help="and this region")] = None,
 ) -> None:
     """Write .awsenv naming PROFILE in the current directory, and trust it."""
+    profile = profilearg.named(profile, profile_option)
+    if profile is None:
+        raise UsageError("name the profile this directory uses", hint="awsenv pin PROFILE")
     path = dirs.pin(dirs.DirFile(profile, region))
     where = f" (region {region})" if region else ""
     ui.say(f"pinned {trust.shown(profile)}{where} in {trust.shown(path)}, and allowed it")

@@ -9,8 +9,8 @@ from typing import Annotated
 
 import typer
 
-from awsenv import recent, shells, switch
-from awsenv.cli import app
+from awsenv import profilearg, recent, regions, shells, switch
+from awsenv.cli import ProfileOption, app
 from awsenv.config import AwsConfig
 from awsenv.credentials import Credentials, resolve
 from awsenv.errors import AwsenvError, ConfigError, UsageError
@@ -20,21 +20,29 @@ from awsenv.timefmt import utc_now
 RegionOption = Annotated[str | None, typer.Option(help="override the profile's region")]
 
 
-def _profile_or_current(profile: str | None) -> str:
-    name = profile or os.environ.get("AWSENV_PROFILE") or os.environ.get("AWS_PROFILE")
-    if not name:
-        raise UsageError("name a profile: this shell uses none", hint="awsenv list shows them")
-    return name
+def _given_or_default(profile: str | None, option: str | None) -> str | None:
+    """The profile named on the command line, else the one the AWS CLI would take."""
+    return profilearg.named(profile, option) or profilearg.from_environment(os.environ)
+
+
+def _no_profile() -> UsageError:
+    return UsageError(
+        "name a profile: none given, and AWS_PROFILE and AWS_DEFAULT_PROFILE are not set",
+        hint="awsenv list shows them",
+    )
 
 
 @app.command(
     "exec", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
 )
 def exec_(
-    profile: Annotated[str, typer.Argument(help="the profile whose credentials COMMAND gets")],
+    profile: Annotated[
+        str | None, typer.Argument(help="the profile whose credentials COMMAND gets")
+    ] = None,
     command: Annotated[
         list[str] | None, typer.Argument(help="the command and its arguments (default: $SHELL)")
     ] = None,
+    profile_option: ProfileOption = None,
     region: RegionOption = None,
     profile_only: Annotated[
         bool, typer.Option("--profile-only", help="set AWS_PROFILE but no keys")
@@ -42,9 +50,17 @@ def exec_(
 ) -> None:
     """Run COMMAND with PROFILE's credentials (`awsenv exec [OPTIONS] PROFILE -- COMMAND`).
 
-    The command's exit status is awsenv's; the calling shell is left as it was.
+    With `--profile PROFILE` what follows the options is all COMMAND. The command's exit
+    status is awsenv's; the calling shell is left as it was.
     """
     argv = list(command or [])
+    if profile_option is not None:
+        # The first word after the options is the command's, unless it repeats the profile.
+        if profile is not None and not (profile == profile_option and argv[:1] == ["--"]):
+            argv = [profile, *argv]
+        profile = profile_option
+    if profile is None:
+        raise UsageError("name a profile", hint="awsenv exec [OPTIONS] PROFILE -- COMMAND")
     if argv[:1] == ["--"]:
         argv = argv[1:]
     elif argv and argv[0].startswith("-"):
@@ -87,8 +103,9 @@ def _applied(environ: Mapping[str, str], changes: list[shells.Change]) -> dict[s
 @app.command("export")
 def export_(
     profile: Annotated[
-        str | None, typer.Argument(help="profile (default: the current one)")
+        str | None, typer.Argument(help=f"the profile ({profilearg.DEFAULT_HELP})")
     ] = None,
+    profile_option: ProfileOption = None,
     fmt: Annotated[
         Format,
         typer.Option(
@@ -103,7 +120,9 @@ def export_(
     """
     from awsenv import export
 
-    name = _profile_or_current(profile)
+    name = _given_or_default(profile, profile_option)
+    if name is None:
+        raise _no_profile()
     interactive = fmt != "process"
     if not interactive:
         # Signing in would open a browser under an SDK that only waits for JSON.
@@ -135,8 +154,10 @@ def _guard_recursion(name: str) -> None:
 @app.command()
 def console(
     profile: Annotated[
-        str | None, typer.Argument(help="profile (default: the current one)")
+        str | None,
+        typer.Argument(help=f"the profile ({profilearg.DEFAULT_HELP}, else this shell's keys)"),
     ] = None,
+    profile_option: ProfileOption = None,
     service: Annotated[
         str | None, typer.Option(help="the console of this service (s3, ec2, iam, ...)")
     ] = None,
@@ -151,7 +172,9 @@ def console(
     """
     from awsenv import console as federation
 
-    creds, profile_region = _console_credentials(profile)
+    if region is not None:
+        regions.check(region)
+    creds, profile_region = _console_credentials(_given_or_default(profile, profile_option))
     where = (
         region
         or profile_region
@@ -167,14 +190,13 @@ def console(
     print(f"awsenv: opened the AWS console ({service or 'home'}, {where})", file=sys.stderr)
 
 
-def _console_credentials(profile: str | None) -> tuple[Credentials, str | None]:
-    """The named or current profile's credentials; else the keys this shell holds."""
-    name = profile or os.environ.get("AWSENV_PROFILE") or os.environ.get("AWS_PROFILE")
+def _console_credentials(name: str | None) -> tuple[Credentials, str | None]:
+    """The profile's credentials; with no profile, the keys this shell holds."""
     if name is None:
         key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
         if key and secret:
             return Credentials(key, secret, os.environ.get("AWS_SESSION_TOKEN")), None
-        raise UsageError("name a profile: this shell uses none", hint="awsenv list shows them")
+        raise _no_profile()
     config = AwsConfig.load()
     chosen = config.profile(name)
     creds = resolve(config, chosen, utc_now()).credentials
