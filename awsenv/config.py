@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from typing import Final
 
 _SECTION = re.compile(r"\[(?P<header>.+)\]")
+# What botocore accepts as a region name (a DNS label); anything else it refuses deep inside a
+# client with InvalidRegionError, so an sso_region is checked here, where the file can be named.
+_REGION_NAME = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?")
 DEFAULT_SCOPE = "sso:account:access"
 
 
@@ -297,7 +300,16 @@ class AwsConfig(Value):
                 f"sso-session {name} is missing {', '.join(missing)}",
                 hint=f"{session.path}, line {session.line}",
             )
+        _check_sso_region(
+            session.region, f"sso-session {name}", f"{session.path}, line {session.line}"
+        )
         return session
+
+
+def _check_sso_region(region: str, owner: str, where: str) -> None:
+    if not _REGION_NAME.fullmatch(region):
+        shown = region if len(region) <= 40 else region[:40] + "..."
+        raise ConfigError(f"{owner}: sso_region {shown!r} is not a region name", hint=where)
 
 
 def suggest(name: str, names: list[str]) -> list[str]:
@@ -374,6 +386,8 @@ def sso_target(config: AwsConfig, profile: Profile) -> SsoTarget:
         raise ConfigError(
             f"profile {profile.name} is missing {', '.join(missing)}", hint=profile.where
         )
+    if name is None:
+        _check_sso_region(region, f"profile {profile.name}", profile.where)
     return SsoTarget(
         profile.name,
         start_url,

@@ -2,11 +2,11 @@
 
 What the user wrote survives byte for byte: comments, blank lines, spacing, order, unknown keys
 and unrelated sections; only the lines an edit means to change differ. An edit runs under an
-exclusive lock (flock on a sibling lock file) from the read to the write, so two awsenv processes
-never lose each other's update, and it refuses to write when the file changed underneath it
-(an editor, `aws configure`). The previous file is kept as `<name>.awsenv.bak`; the new one is
-written to a temp file and renamed over the old (a symlinked config is written through its
-link), with the old file's mode.
+exclusive lock (flock on a lock file, see `lock_path`) from the read to the write, so two awsenv
+processes never lose each other's update, and it refuses to write when the file changed
+underneath it (an editor, `aws configure`). The previous file is kept as `<name>.awsenv.bak`;
+the new one is written to a temp file and renamed over the old (a symlinked config is written
+through its link), with the old file's mode.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import contextlib
 import difflib
 import errno
 import fcntl
+import hashlib
 import os
 import stat
 import time
@@ -27,9 +28,9 @@ from typing import Any
 import configupdater
 from configupdater import ConfigUpdater
 
-from awsenv import config
+from awsenv import config, recent
 from awsenv.errors import AwsenvError, ConfigError
-from awsenv.files import replace_file
+from awsenv.files import ensure_private_dir, replace_file
 
 LOCK_TIMEOUT = 10.0
 BACKUP_SUFFIX = ".awsenv.bak"
@@ -239,7 +240,37 @@ def _read(path: Path) -> tuple[str, int | None]:
 
 
 def lock_path(path: Path) -> Path:
-    return path.with_name(f".{path.name}.awsenv.lock")
+    """Where the lock of the config at `path` (its real path) is: beside it when you own its
+    directory, so that every awsenv of yours finds it there; else in awsenv's own state
+    directory, named after the path, as whoever owns that directory could plant the lock."""
+    try:
+        beside = path.parent.stat().st_uid == os.geteuid()
+    except FileNotFoundError:
+        beside = True  # made by `_locked`, as yours
+    except OSError as exc:
+        raise AwsenvError(f"{path.parent}: cannot be read ({exc.strerror})") from None
+    if beside:
+        return path.with_name(f".{path.name}.awsenv.lock")
+    name = hashlib.sha256(os.fsencode(path)).hexdigest()
+    return recent.state_dir() / "locks" / f"{name}.lock"
+
+
+def _open_lock(lock: Path) -> int:
+    """The lock file, opened without following a symlink and checked to be a regular file."""
+    flags = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(lock, flags, 0o600)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise AwsenvError(
+                f"{lock} is a symlink; awsenv does not follow one to lock the config",
+                hint="remove it",
+            ) from None
+        raise AwsenvError(f"{lock}: cannot be opened ({exc.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise AwsenvError(f"{lock} is not a regular file", hint="remove it")
+    return fd
 
 
 def backup_path(path: Path) -> Path:
@@ -249,7 +280,12 @@ def backup_path(path: Path) -> Path:
 @contextlib.contextmanager
 def _locked(path: Path, timeout: float) -> Iterator[None]:
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    lock = lock_path(path)
+    if lock.parent != path.parent:
+        ensure_private_dir(lock.parent)
+        if lock.parent.stat().st_uid != os.geteuid():
+            raise AwsenvError(f"{lock.parent} is not yours: no lock for {path} can be made there")
+    fd = _open_lock(lock)
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -216,13 +216,25 @@ def blocked_message(shell: str, checked: trust.Checked, store: trust.TrustStore)
         wants = f"profile {shown(parse(checked.content, checked.path).profile)}"
     except InvalidDirFile as exc:
         wants = f"invalid: {exc}"
-    why = (
-        "changed since it was allowed" if store.allowed_before(checked.real) else "not allowed yet"
-    )
+    why = "changed since it was allowed" if store.allowed_before(checked.key) else "not allowed yet"
     return (
-        f"{shown(checked.path)} is blocked ({wants}; {why}); review it, then run: "
+        f"{shown(checked.path)} is blocked ({_link(checked)}{wants}; {why}); review it, then run: "
         f"{allow_command(shell, checked.path)}"
     )
+
+
+def _link(checked: trust.Checked) -> str:
+    """What makes the file reached differ from the file read, if anything: the reviewer must
+    know that a link decides what takes effect."""
+    if checked.via is not None:
+        link, owner = checked.via
+        return (
+            f"reached through {shown(link)}, a symlink owned by {trust.owner(owner)}, "
+            f"to {shown(checked.real)}; "
+        )
+    if checked.link_uid is not None:
+        return f"a symlink to {shown(checked.real)}; "
+    return ""
 
 
 def _read(path: str) -> trust.Checked:
@@ -243,7 +255,11 @@ def allow(path: str, environ: Mapping[str, str] = os.environ) -> DirFile:
 
 def deny(path: str, environ: Mapping[str, str] = os.environ) -> int:
     """Ignore the file at `path` from now on; returns how many allowed versions were dropped."""
-    return trust.TrustStore.default(environ).deny(os.path.realpath(path))
+    try:
+        key, _ = trust.trusted_path(path)
+    except OSError as exc:
+        raise AwsenvError(f"cannot deny {shown(path)} ({exc.strerror})") from None
+    return trust.TrustStore.default(environ).deny(key)
 
 
 def pin(spec: DirFile, environ: Mapping[str, str] = os.environ) -> str:

@@ -60,16 +60,30 @@ def _home_short(path: Path) -> str:
     return "~" + text[len(home) :] if home != "/" and text.startswith(home + os.sep) else text
 
 
-def _mode(path: Path) -> int | None:
+def _mode(path: Path, kind: Callable[[int], bool]) -> int | None:
+    """The permission bits of `path` when it is of that `kind` (stat.S_ISREG, S_ISDIR)."""
     try:
-        return stat.S_IMODE(path.stat().st_mode)
+        info = path.stat()
     except OSError:
         return None
+    return stat.S_IMODE(info.st_mode) if kind(info.st_mode) else None
 
 
-def _chmod(path: Path, mode: int) -> Callable[[], str]:
+def _chmod_now(path: Path, mode: int, kind: Callable[[int], bool] = stat.S_ISREG) -> None:
+    """chmod `path` if it is still of the `kind` checked. Through a descriptor, so what changes
+    is what was looked at; O_NONBLOCK, so a FIFO swapped in cannot hang the repair."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not kind(os.fstat(fd).st_mode):
+            raise OSError(0, "not what was checked any more", str(path))
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+
+
+def _chmod(path: Path, mode: int, kind: Callable[[int], bool] = stat.S_ISREG) -> Callable[[], str]:
     def repair() -> str:
-        os.chmod(path, mode)
+        _chmod_now(path, mode, kind)
         return f"chmod {mode:o} {_home_short(path)}"
 
     return repair
@@ -108,7 +122,7 @@ def _file_checks(environ: Mapping[str, str]) -> Iterator[Check]:
         ("config-permissions", path, WARN),
         ("credentials-permissions", credentials_path(environ), FAIL),
     ):
-        mode = _mode(file)
+        mode = _mode(file, stat.S_ISREG)  # only a file is fixed: a directory there is not
         if mode is None:
             continue
         shown = _home_short(file)
@@ -154,7 +168,7 @@ def _cache_checks() -> Iterator[Check]:
             continue
         shown = _home_short(directory)
         problems: list[Check] = []
-        mode = _mode(directory)
+        mode = _mode(directory, stat.S_ISDIR)
         if mode is not None and mode & 0o077:
             problems.append(
                 Check(
@@ -162,11 +176,11 @@ def _cache_checks() -> Iterator[Check]:
                     FAIL,
                     f"{shown} is {mode:04o}; it holds secrets and should be 700",
                     f"chmod 700 {shown} (or: awsenv doctor --fix)",
-                    _chmod(directory, 0o700),
+                    _chmod(directory, 0o700, stat.S_ISDIR),
                 )
             )
         open_files = [
-            f for f in sorted(directory.glob("*.json")) if (_mode(f) or 0) & 0o077 and f.is_file()
+            f for f in sorted(directory.glob("*.json")) if (_mode(f, stat.S_ISREG) or 0) & 0o077
         ]
         if open_files:
             problems.append(
@@ -186,7 +200,7 @@ def _cache_checks() -> Iterator[Check]:
 def _chmod_all(paths: list[Path]) -> Callable[[], str]:
     def repair() -> str:
         for path in paths:
-            os.chmod(path, 0o600)
+            _chmod_now(path, 0o600)
         return f"chmod 600 on {len(paths)} cache file(s)"
 
     return repair

@@ -50,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("AWSENV_DEBUG"):
             raise
+        if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+            # A file that cannot be read or written (read-only, full disk, someone else's) is
+            # the user's to fix, not a bug: its path and the reason say what to look at.
+            from awsenv.trust import shown
+
+            ui.say(f"{shown(str(exc.filename))}: {exc.strerror}")
+            return EXIT_ERROR
         ui.say(f"internal error: {type(exc).__name__}: {exc} (AWSENV_DEBUG=1 shows details)")
         return EXIT_ERROR
 

@@ -30,7 +30,10 @@ def replace_file(
     turns into an error, too unlikely to retry.
     """
     tmp = str(path.parent / f".{path.name}.{os.urandom(8).hex()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(data)
@@ -41,10 +44,19 @@ def replace_file(
                 os.fchown(f.fileno(), *owner)
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from None
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """`exc` naming the file being replaced: not the temp file, nor nothing (a full disk fails
+    a write, which names no file). Still an OSError of the same kind, for callers that catch
+    one; the program reports it as a file error."""
+    return OSError(exc.errno, exc.strerror, str(path))
 
 
 def write_private(path: Path, data: str) -> None:

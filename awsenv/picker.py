@@ -147,6 +147,24 @@ def choose(config: AwsConfig, now: datetime) -> str:
         return _Picker(terminal, found).run()
 
 
+# What the answer's parsing and the rows rely on, given on the command line so that it comes
+# after FZF_DEFAULT_OPTS and wins over it, while the user's look (colours, borders, keys) stays:
+# one answer, and only the chosen line on stdout, newline-terminated; every row ours, in order.
+_FZF_OPTIONS = (
+    "--no-multi",
+    "--no-print-query",
+    "--no-expect",
+    "--no-read0",
+    "--no-print0",
+    "--header-lines=0",
+    "--no-tac",
+    "--tiebreak=index",
+    "--delimiter=\t",
+    "--with-nth=2",
+    "--nth=..",
+)
+
+
 def _fzf(fzf: str, found: Sequence[Entry]) -> str:
     # Field 1 is the bare name for the answer; field 2 the aligned row people see.
     lines = [f"{e.name}\t{text}" for e, text in zip(found, rows_text(found), strict=True)]
@@ -155,22 +173,26 @@ def _fzf(fzf: str, found: Sequence[Entry]) -> str:
             fzf,
             "--height=40%",
             "--layout=reverse",
-            "--no-multi",
-            "--tiebreak=index",
             f"--prompt={PROMPT}",
-            "--delimiter=\t",
-            "--with-nth=2",
             "--header=most recently used first",
+            *_FZF_OPTIONS,
         ],
         input="\n".join(lines) + "\n",
         stdout=subprocess.PIPE,
         text=True,
         check=False,
     )
-    chosen = proc.stdout.split("\t", 1)[0].strip()
-    if proc.returncode != 0 or not chosen:
+    if proc.returncode == 2:  # fzf's error, said on the terminal: an option it does not know
+        raise AwsenvError(
+            f"{fzf} failed; an older fzf may lack an option awsenv passes",
+            hint="AWSENV_PICKER=builtin uses awsenv's own picker",
+        )
+    # Only a line we gave counts: whatever else an fzf version prints is not a profile name.
+    offered = set(lines)
+    chosen = next((line for line in proc.stdout.split("\n") if line in offered), None)
+    if proc.returncode != 0 or chosen is None:
         raise Cancelled("no profile chosen")
-    return chosen
+    return chosen.split("\t", 1)[0]
 
 
 class _Picker:

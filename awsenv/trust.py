@@ -6,14 +6,20 @@ blocked until allowed again. A denied path is ignored quietly. Records live unde
 $XDG_DATA_HOME/awsenv (allow/, deny/), one small file each, written atomically, so shells that
 allow at the same moment never lose each other's records.
 
-The path is the file's real path: `read` resolves symlinks once, and both `allow` and loading
-go through it, so the two can never disagree about which file was reviewed. Files writable by
-group or others, or owned by someone else, are refused outright: their content could change
-between review and use without changing who seems to have written it.
+The path is the file as reached from the directory that applies it, so that no file borrows
+another's trust: its directory's real path, with the name `.awsenv` itself not followed. A
+symlinked `.awsenv` (a repository may commit `.awsenv -> ../infra/.awsenv`) is thus allowed at
+its own path, for the target it points at; and a file reached through a directory symlink that
+someone else owns (not you, not root) keeps that link in its path, as that person chooses where
+it leads. `read` works this out once, and both `allow` and loading go through it, so the two can
+never disagree about which file was reviewed. Files writable by group or others, or owned by
+someone else, are refused outright: their content could change between review and use without
+changing who seems to have written it.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import pwd
@@ -54,29 +60,85 @@ def _digest(data: bytes) -> str:
 
 
 class Checked(Value):
-    """A file as read once: its name, real path, content and the facts the checks need."""
+    """A file as read once: its name, the path trust holds for, content and the facts the
+    checks need."""
 
-    __slots__ = ("content", "link_uid", "mode", "path", "real", "uid")
+    __slots__ = ("content", "key", "link_uid", "mode", "path", "real", "uid", "via")
 
     def __init__(
         self,
         path: str,  # as the user or the shell named it
-        real: str,  # symlinks resolved
+        key: str,  # the path trust records hold (see the module's doc)
+        real: str,  # symlinks resolved: the file whose bytes these are
         content: bytes,
         uid: int,
         mode: int,
         link_uid: int | None,  # owner of the name itself when that is a symlink
+        via: tuple[str, int] | None = None,  # a directory symlink on the way someone else owns
     ) -> None:
         self.path: Final = path
+        self.key: Final = key
         self.real: Final = real
         self.content: Final = content
         self.uid: Final = uid
         self.mode: Final = mode
         self.link_uid: Final = link_uid
+        self.via: Final = via
 
     @property
     def digest(self) -> str:
-        return _digest(os.fsencode(self.real) + b"\n" + self.content)
+        """direnv's record name; for a symlink, where it points is part of what was allowed."""
+        if self.real == self.key:
+            return _digest(os.fsencode(self.key) + b"\n" + self.content)
+        # A NUL, which no path holds, keeps the two forms apart.
+        target = os.fsencode(self.key) + b"\0" + os.fsencode(self.real)
+        return _digest(target + b"\n" + self.content)
+
+
+# As the kernel's limit on symlinks followed in one lookup (Linux's is 40).
+_MAX_LINKS = 40
+
+
+def _resolve(directory: str) -> tuple[str, tuple[str, int] | None]:
+    """`directory`'s real path, and the first symlink on the way owned by someone other than
+    you or root, as (its path, its owner). Resolved step by step, as realpath does, so that
+    links inside link targets count too."""
+    me = os.geteuid()
+    pending = directory.split("/")[::-1]
+    done = "/"
+    foreign: tuple[str, int] | None = None
+    links = 0
+    while pending:
+        part = pending.pop()
+        if part in ("", "."):
+            continue
+        if part == "..":
+            done = os.path.dirname(done)
+            continue
+        step = os.path.join(done, part)
+        info = os.lstat(step)
+        if not stat.S_ISLNK(info.st_mode):
+            done = step
+            continue
+        if foreign is None and info.st_uid not in (me, 0):
+            foreign = (step, info.st_uid)
+        links += 1
+        if links > _MAX_LINKS:
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP), directory)
+        target = os.readlink(step)
+        if target.startswith("/"):
+            done = "/"
+        pending.extend(target.split("/")[::-1])
+    return done, foreign
+
+
+def trusted_path(path: str) -> tuple[str, tuple[str, int] | None]:
+    """The path trust holds for the file at `path` (see the module's doc), and the foreign
+    directory symlink on the way, if any."""
+    path = os.path.abspath(path)
+    directory, name = os.path.split(path)
+    real_dir, foreign = _resolve(directory)
+    return (path if foreign else os.path.join(real_dir, name)), foreign
 
 
 def read(path: str) -> Checked:
@@ -88,6 +150,7 @@ def read(path: str) -> Checked:
     """
     real = os.path.realpath(path)
     try:
+        key, via = trusted_path(path)
         link = os.lstat(path)
         fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -102,10 +165,10 @@ def read(path: str) -> Checked:
     if len(content) > MAX_BYTES:
         raise RefusedFile(f"{shown(path)} is larger than {MAX_BYTES} bytes, too large to trust")
     link_uid = link.st_uid if stat.S_ISLNK(link.st_mode) else None
-    return Checked(path, real, content, info.st_uid, info.st_mode, link_uid)
+    return Checked(path, key, real, content, info.st_uid, info.st_mode, link_uid, via)
 
 
-def _owner(uid: int) -> str:
+def owner(uid: int) -> str:
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
@@ -117,9 +180,9 @@ def refusal(checked: Checked) -> str | None:
     me = os.geteuid()
     real = "" if checked.real == checked.path else f" (a symlink to {shown(checked.real)})"
     if checked.link_uid is not None and checked.link_uid != me:
-        return f"{shown(checked.path)} is a symlink owned by {_owner(checked.link_uid)}, not you"
+        return f"{shown(checked.path)} is a symlink owned by {owner(checked.link_uid)}, not you"
     if checked.uid != me:
-        return f"{shown(checked.path)}{real} is owned by {_owner(checked.uid)}, not you"
+        return f"{shown(checked.path)}{real} is owned by {owner(checked.uid)}, not you"
     if checked.mode & (stat.S_IWGRP | stat.S_IWOTH):
         return (
             f"{shown(checked.path)}{real} is writable by group or others "
@@ -154,8 +217,8 @@ class TrustStore:
     def default(cls, environ: Mapping[str, str] = os.environ) -> TrustStore:
         return cls(data_dir(environ))
 
-    def _deny_record(self, real: str) -> Path:
-        return self.deny_dir / _digest(os.fsencode(real))
+    def _deny_record(self, key: str) -> Path:
+        return self.deny_dir / _digest(os.fsencode(key))
 
     def _check_private(self) -> None:
         """Records anyone else could add would let them allow files: refuse such a store."""
@@ -172,7 +235,7 @@ class TrustStore:
 
     def state(self, checked: Checked) -> str:
         self._check_private()
-        if self._deny_record(checked.real).exists():
+        if self._deny_record(checked.key).exists():
             return DENIED
         if (self.allow_dir / checked.digest).exists():
             return ALLOWED
@@ -181,22 +244,23 @@ class TrustStore:
     def allow(self, checked: Checked) -> None:
         self._check_private()
         files.ensure_private_dir(self.root)
-        files.write_json(self.allow_dir / checked.digest, {"path": checked.real})
-        self._deny_record(checked.real).unlink(missing_ok=True)
+        files.write_json(self.allow_dir / checked.digest, {"path": checked.key})
+        self._deny_record(checked.key).unlink(missing_ok=True)
 
-    def deny(self, real: str) -> int:
-        """Deny the file at `real` and forget every content allowed there; returns how many."""
+    def deny(self, key: str) -> int:
+        """Deny the file trusted at `key` (see `trusted_path`) and forget every content allowed
+        there; returns how many."""
         self._check_private()
-        dropped = [p for p, path in self._records(self.allow_dir) if path == real]
+        dropped = [p for p, path in self._records(self.allow_dir) if path == key]
         for record in dropped:
             record.unlink(missing_ok=True)
         files.ensure_private_dir(self.root)
-        files.write_json(self._deny_record(real), {"path": real})
+        files.write_json(self._deny_record(key), {"path": key})
         return len(dropped)
 
-    def allowed_before(self, real: str) -> bool:
-        """Whether some other content was allowed at `real`: the file has been edited since."""
-        return any(path == real for _, path in self._records(self.allow_dir))
+    def allowed_before(self, key: str) -> bool:
+        """Whether some other content was allowed at `key`: the file has been edited since."""
+        return any(path == key for _, path in self._records(self.allow_dir))
 
     def prune(self) -> tuple[int, int]:
         """Drop allow records whose file is gone or has changed, and deny records whose

@@ -174,3 +174,76 @@ def test_auto_login_ask_on_a_terminal(home: Home, answer: str, status: int) -> N
 def test_bad_auto_login_setting(home: Home) -> None:
     result = use(home, AWSENV_AUTO_LOGIN="sometimes")
     assert_one_line_error(result, errors.EXIT_CONFIG, "AWSENV_AUTO_LOGIN is 'sometimes'")
+
+
+def test_settings_file_that_is_not_utf8(home: Home) -> None:
+    settings = home.path / ".config" / "awsenv" / "config.toml"
+    settings.parent.mkdir(parents=True)
+    settings.write_bytes(b'auto_login = "\xff"\n')
+    result = home.awsenv("login", PROFILE, env={"AWSENV_AUTO_LOGIN": ""})
+    assert_one_line_error(result, errors.EXIT_CONFIG, f"{settings}: not UTF-8 text")
+
+
+@pytest.mark.parametrize("region", ["moon base", "$(id)", "eu_west_1", "a" * 100])
+def test_sso_region_that_is_no_region_name(home: Home, region: str) -> None:
+    session = (
+        "[sso-session company-1-sso]\nsso_start_url = https://d-9876543210.awsapps.com/start\n"
+    )
+    text = home.config.read_text()
+    assert session + "sso_region = ap-southeast-2\n" in text
+    home.config.write_text(
+        text.replace(
+            session + "sso_region = ap-southeast-2\n", session + f"sso_region = {region}\n"
+        )
+    )
+    for args in (["login", PROFILE], ["use", PROFILE, "--shell", "bash"]):
+        result = home.awsenv(*args)
+        assert_one_line_error(result, errors.EXIT_CONFIG, "sso_region")
+        assert "internal error" not in result.stderr
+
+
+# --- files that cannot be written -----------------------------------------------------------
+# As root (the tests' user), permission bits do not stop a write: a read-only bind mount and a
+# full tmpfs do, in a mount namespace of the awsenv process alone.
+
+
+def _can_mount() -> bool:
+    try:
+        probe = subprocess.run(
+            ["unshare", "-m", "sh", "-c", "mount -t tmpfs tmpfs /mnt"], capture_output=True
+        )
+    except FileNotFoundError:
+        return False
+    return probe.returncode == 0
+
+
+READ_ONLY = 'mount --bind "$D" "$D" && mount -o remount,bind,ro "$D"'
+FULL = 'mount -t tmpfs -o size=4k tmpfs "$D" && (head -c 65536 /dev/zero > "$D/.fill" || true)'
+
+
+@pytest.mark.skipif(not _can_mount(), reason="needs root and mount namespaces (unshare -m)")
+@pytest.mark.parametrize(
+    ("where", "mount", "problem"),
+    [
+        (".aws", READ_ONLY, "Read-only file system"),
+        (".aws/sso/cache", READ_ONLY, "Read-only file system"),
+        (".aws/sso/cache", FULL, "No space left on device"),
+    ],
+)
+def test_a_file_that_cannot_be_written_is_named(
+    home: Home, where: str, mount: str, problem: str
+) -> None:
+    directory = home.path / where
+    directory.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-ec", f'{mount}\nexec "$@"', "sh", AWSENV, "login", PROFILE],
+        env=home.environ({"D": str(directory)}),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert_one_line_error(result, errors.EXIT_ERROR, problem)
+    last = result.stderr.strip().splitlines()[-1]
+    assert "internal error" not in last
+    assert f"awsenv: {directory}/" in last  # the file or directory it could not write

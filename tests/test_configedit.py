@@ -17,7 +17,7 @@ import pytest
 from awsenv import configedit
 from awsenv.config import parse_ini
 from awsenv.configedit import ConcurrentEdit, ConfigDocument, edit
-from awsenv.errors import ConfigError
+from awsenv.errors import AwsenvError, ConfigError
 
 REALISTIC = """\
 # ~/.aws/config, kept by hand since 2019
@@ -277,6 +277,39 @@ def test_an_edit_waits_for_the_lock_and_gives_up_with_a_clear_error(config: Path
     finally:
         os.close(fd)
     assert config.read_text() == REALISTIC
+
+
+def test_a_symlink_planted_at_the_lock_is_not_followed(tmp_path: Path, config: Path) -> None:
+    target = tmp_path / "elsewhere" / "created-by-awsenv"
+    target.parent.mkdir()
+    lock = config.parent / ".config.awsenv.lock"
+    lock.symlink_to(target)
+    with (
+        pytest.raises(AwsenvError) as caught,
+        edit(config) as result,
+    ):
+        result.document.add_section("profile x", {"region": "us-east-1"})
+    assert str(caught.value) == (
+        f"{lock} is a symlink; awsenv does not follow one to lock the config (remove it)"
+    )
+    assert not target.exists()
+    assert config.read_text() == REALISTIC
+
+
+def test_the_lock_is_never_made_in_a_directory_someone_else_owns(
+    tmp_path: Path, config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As root (the tests' user), a directory of nobody's: the lock goes to awsenv's own."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    os.chown(config.parent, 65534, 65534)
+    with edit(config) as result:
+        result.document.add_section("profile x", {"region": "us-east-1"})
+    assert result.written
+    assert sorted(p.name for p in config.parent.iterdir()) == ["config", "config.awsenv.bak"]
+    lock = configedit.lock_path(config)
+    assert lock.parent == tmp_path / "state" / "awsenv" / "locks"
+    assert lock.is_file()
+    assert stat.S_IMODE(lock.parent.stat().st_mode) == 0o700
 
 
 def test_a_change_by_another_program_during_the_edit_is_not_overwritten(config: Path) -> None:

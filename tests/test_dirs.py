@@ -7,6 +7,7 @@ Starting inside a pinned directory is exercised in a real terminal (pexpect).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from collections.abc import Mapping
@@ -386,6 +387,49 @@ def test_writable_file_is_refused(statics: Home, init_files: dict[str, Path], sh
     assert result.states["in"]["profile"] == ""
     assert result.messages == [
         f"awsenv: refused: {path} is writable by group or others (fix: chmod go-w {path})"
+    ]
+
+
+@pytest.mark.parametrize("shell", SHELLS)
+def test_a_symlink_does_not_borrow_the_trust_of_its_target(
+    statics: Home, init_files: dict[str, Path], shell: str
+) -> None:
+    """A clone committing `.awsenv -> ../infra/.awsenv`, next to an allowed infra, and a
+    directory link someone else owns: both blocked until allowed where they are reached."""
+    home = statics
+    infra = pinned(home.path / "infra", "static-a\n", home)
+    clone = home.path / "clone"
+    clone.mkdir()
+    (clone / ".awsenv").symlink_to("../infra/.awsenv")
+    shared = home.path / "shared"
+    shared.mkdir()
+    planted = shared / "proj"
+    planted.symlink_to(infra.parent)
+    os.lchown(planted, 65534, 65534)  # the tests run as root: the link is nobody's
+    script = (
+        'cd "$HOME/clone"\nstate link\n'
+        'cd "$HOME/shared/proj"\nstate foreign-dir\n'
+        'cd "$HOME/infra"\nstate infra\n'
+        'awsenv allow "$HOME/clone"\ncd "$HOME/clone"\nstate link-allowed\n'
+        'awsenv allow "$HOME/shared/proj"\ncd "$HOME/shared/proj"\nstate foreign-dir-allowed\n'
+    )
+    result = run(home, init_files, shell, script)
+    assert result.returncode == 0, result.stderr
+    s = result.states
+    none = {"profile": "", "key": "", "region": "", "dir": ""}
+    assert s["link"] == s["foreign-dir"] == none
+    assert s["infra"]["profile"] == "static-a"
+    assert s["link-allowed"]["dir"] == str(clone)
+    assert s["foreign-dir-allowed"]["dir"] == str(planted)
+    assert s["link-allowed"]["profile"] == s["foreign-dir-allowed"]["profile"] == "static-a"
+    assert result.messages == [
+        f"awsenv: {clone / '.awsenv'} is blocked (a symlink to {infra}; profile static-a; "
+        f"not allowed yet); review it, then run: awsenv allow {clone}",
+        f"awsenv: {planted / '.awsenv'} is blocked (reached through {planted}, a symlink "
+        f"owned by nobody, to {infra}; profile static-a; not allowed yet); "
+        f"review it, then run: awsenv allow {planted}",
+        f"awsenv: allowed {clone / '.awsenv'} (profile static-a)",
+        f"awsenv: allowed {planted / '.awsenv'} (profile static-a)",
     ]
 
 

@@ -208,3 +208,16 @@ def test_doctor_sees_the_shell_integration_loaded(home: Home, shell: str) -> Non
 def test_without_the_integration_doctor_says_what_to_add(home: Home) -> None:
     result = home.awsenv("doctor", "--offline", env={"SHELL": "/usr/bin/fish"})
     assert "warn  shell-integration: not loaded in this shell" in result.stdout
+
+
+def test_fix_leaves_a_config_that_is_a_directory_alone(home: Home) -> None:
+    home.config.unlink()
+    home.config.mkdir(mode=0o755)
+    home.config.chmod(0o755)
+    result = home.awsenv("doctor", "--fix", "--offline")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "fail  config: ~/.aws/config cannot be read" in result.stdout
+    assert "config-permissions" not in result.stdout
+    assert "fixed chmod 600 ~/.aws/config" not in result.stdout
+    assert stat.S_IMODE(home.config.stat().st_mode) == 0o755

@@ -30,7 +30,7 @@ SHOW = {
 
 
 def terminal(home: Home, shell: str, env: dict[str, str] | None = None) -> pexpect.spawn:
-    environ = {**home.environ(env), "TERM": "xterm", "AWSENV_PICKER": "builtin"}
+    environ = {"AWSENV_PICKER": "builtin", **home.environ(env), "TERM": "xterm"}
     child = pexpect.spawn(
         PROMPTS[shell][0],
         PROMPTS[shell][1:],
@@ -136,12 +136,43 @@ def test_matching_ranks_word_starts_and_keeps_recent_order() -> None:
     assert picker.score("ro", "Company-1-ReadOnly") is not None
 
 
+def start_fzf(child: pexpect.spawn) -> None:
+    """`awsenv use` with fzf as the picker: fzf asks the terminal where the cursor is (for
+    --height), and the terminal here is pexpect, which must answer."""
+    child.send("awsenv use\r")
+    while child.expect(["\x1b\\[6n", "profile>"]) == 0:  # fzf colours the space apart
+        child.send("\x1b[5;1R")
+
+
 @pytest.mark.skipif(shutil.which("fzf") is None, reason="fzf is not installed here")
 def test_fzf_picks_when_installed(home: Home) -> None:
     child = terminal(home, "bash", {"AWSENV_PICKER": "fzf"})
-    child.send("awsenv use\r")
-    child.expect("profile> ")
+    start_fzf(child)
     child.send("c2ro")
     child.expect("Company-2-ReadOnly")
     child.send("\r")
     assert current(child, "bash") == "Company-2-ReadOnly"
+
+
+@pytest.mark.skipif(shutil.which("fzf") is None, reason="fzf is not installed here")
+@pytest.mark.parametrize(
+    "options",
+    ["--print-query", "--expect=ctrl-x --multi", "--read0 --print0", "--header-lines=3 --nth=3"],
+)
+def test_fzf_options_of_the_user_do_not_change_the_answer(home: Home, options: str) -> None:
+    """FZF_DEFAULT_OPTS keeps its look, but not options that change what fzf prints or reads."""
+    child = terminal(home, "bash", {"AWSENV_PICKER": "fzf", "FZF_DEFAULT_OPTS": options})
+    start_fzf(child)
+    child.send("c2ro")
+    child.expect("Company-2-ReadOnly")
+    child.send("\r")
+    assert current(child, "bash") == "Company-2-ReadOnly"
+
+
+@pytest.mark.skipif(shutil.which("fzf") is None, reason="fzf is not installed here")
+def test_an_fzf_that_refuses_its_options_says_how_to_go_on(home: Home) -> None:
+    child = terminal(home, "bash", {"AWSENV_PICKER": "fzf", "FZF_DEFAULT_OPTS": "--no-such"})
+    child.send("awsenv use\r")
+    child.expect("an older fzf may lack an option awsenv passes")
+    child.expect("AWSENV_PICKER=builtin")
+    assert current(child, "bash") == "none"

@@ -77,22 +77,61 @@ def test_edit_and_copy_are_blocked(home: Home) -> None:
     assert not trust.TrustStore.default(home.env).allowed_before(str(copy))
 
 
-def test_symlinks_resolve_the_same_at_allow_and_at_load(home: Home) -> None:
+def link_record_name(link: Path, target: Path, content: bytes) -> str:
+    """A symlinked file's record: its own path, then (after a NUL) where it points."""
+    return hashlib.sha256(
+        str(link).encode() + b"\0" + str(target).encode() + b"\n" + content
+    ).hexdigest()
+
+
+def test_a_symlink_is_trusted_at_its_own_path_for_its_target(home: Home) -> None:
     real = write(home.path / "shared" / "team.awsenv", "Default\n")
     link = home.path / "repo" / ".awsenv"
     link.parent.mkdir()
     link.symlink_to(real)
     result = home.awsenv("allow", str(link.parent))
     assert result.returncode == 0, result.stderr
-    assert (store(home) / "allow" / record_name(real, b"Default\n")).exists()
-    # The same file reached through another symlinked directory is the same file.
+    record = store(home) / "allow" / link_record_name(link, real, b"Default\n")
+    assert json.loads(record.read_text()) == {"path": str(link)}
+    # Allowing the link did not allow its target, nor does the target's trust reach the link.
+    assert state(home, real) == trust.BLOCKED
+    # The same link reached through a directory symlink of your own is the same file.
     (home.path / "alias").symlink_to(home.path / "repo")
     assert state(home, home.path / "alias" / ".awsenv") == trust.ALLOWED
+    assert home.awsenv("prune").stderr == "awsenv: nothing to prune\n"
     # Pointing the link at another file with the same content is a different file.
     other = write(home.path / "shared" / "other.awsenv", "Default\n")
     link.unlink()
     link.symlink_to(other)
     assert state(home, link) == trust.BLOCKED
+    # Denying the link leaves its target alone.
+    dirs.allow(str(other), home.env)
+    assert home.awsenv("deny", str(link.parent)).returncode == 0
+    assert state(home, link) == trust.DENIED
+    assert state(home, other) == trust.ALLOWED
+
+
+def test_a_directory_symlink_someone_else_owns_stays_in_the_path(home: Home) -> None:
+    path = write(home.path / "infra" / ".awsenv", "Default\n")
+    dirs.allow(str(path), home.env)
+    (home.path / "shared").mkdir()
+    planted = home.path / "shared" / "proj"
+    planted.symlink_to(path.parent)
+    os.lchown(planted, 65534, 65534)  # the tests run as root: the link is nobody's
+    reached = planted / ".awsenv"
+    checked = trust.read(str(reached))
+    assert (checked.key, checked.real, checked.via) == (
+        str(reached),
+        str(path),
+        (str(planted), 65534),
+    )
+    assert state(home, reached) == trust.BLOCKED
+    # Also when the foreign link hides inside the target of one of your own.
+    (home.path / "mine").symlink_to(planted)
+    assert trust.read(str(home.path / "mine" / ".awsenv")).via == (str(planted), 65534)
+    dirs.allow(str(reached), home.env)
+    assert state(home, reached) == trust.ALLOWED
+    assert home.awsenv("prune").stderr == "awsenv: nothing to prune\n"
 
 
 @pytest.mark.parametrize("mode", [0o664, 0o646, 0o666])
