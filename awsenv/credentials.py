@@ -17,6 +17,7 @@ from awsenv.config import AwsConfig, Profile, SsoTarget, sso_target
 from awsenv.errors import ConfigError
 from awsenv.files import read_json, write_json
 from awsenv.timefmt import cache_format, parse_timestamp
+from awsenv.tokens import clean
 from awsenv.value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
@@ -84,10 +85,11 @@ def _cached_credentials(
     """The keys of a cache entry with more than REUSE_WINDOW left, None when they are not keys.
 
     Each must be a non-empty string of printable characters: a null would be exported as
-    'None', a control character would break the shell code (anything else: ValueError).
+    'None', a control character would break the shell code. An entry of another shape raises
+    KeyError, TypeError or ValueError, which callers treat as a miss too.
     """
     fields = [creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]]
-    if not all(isinstance(f, str) and f and f.isprintable() for f in fields):
+    if not all(clean(f) for f in fields):
         return None
     expiration = parse_timestamp(str(creds["Expiration"]))
     if (expiration - now).total_seconds() <= REUSE_WINDOW:

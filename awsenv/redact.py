@@ -1,9 +1,10 @@
 """Error text from botocore and AWS with the request's values taken out: they can be secrets.
 
 botocore's parameter check quotes the offending value ("Invalid type for parameter
-refreshToken, value: [...]"), and AWS validation messages echo it ("Value '...' at
-'accessToken' failed to satisfy constraint"). Every error that reaches the user goes through
-here first. Imports nothing from botocore: callers pass its exceptions in.
+refreshToken, value: [...]"), so does the HTTP client ("Invalid header value b'...'"), and AWS
+validation messages echo it ("Value '...' at 'accessToken' failed to satisfy constraint").
+Every such error goes through here before it reaches the user. Imports nothing from
+botocore: callers pass its exceptions in.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ def botocore_error(exc: BaseException) -> str:
     if kind == "ParamValidationError":
         return validation_report(str(getattr(exc, "kwargs", {}).get("report", "")))
     kwargs = getattr(exc, "kwargs", None)
+    if kind == "HTTPClientError":
+        # Anything that failed while sending, the request in its text (an invalid header
+        # value quotes the header): only the kind of failure is shown.
+        error = kwargs.get("error") if isinstance(kwargs, dict) else None
+        return f"the HTTP request failed ({type(error).__name__ if error else 'no details'})"
     if isinstance(kwargs, dict) and "value" in kwargs:
         # ValidationError and its kin (UnknownKeyError, RangeError) quote a value too.
         return f"invalid value for parameter {kwargs.get('param', '?')} (value not shown)"

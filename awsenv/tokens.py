@@ -20,7 +20,7 @@ from awsenv.value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any, Final, TypeGuard
 
 # botocore refreshes a token when less than this is left; awsenv does the same.
 REFRESH_WINDOW = 15 * 60
@@ -51,6 +51,12 @@ def registration_cache_key(
     return hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+def clean(value: object) -> TypeGuard[str]:
+    """A non-empty string of printable characters: what a cached token or key must be before
+    it goes into an HTTP header or shell code (a null, a list or a newline must not)."""
+    return isinstance(value, str) and value != "" and value.isprintable()
+
+
 class CorruptCacheFile(AwsenvError):
     """A cache file exists but cannot be used; callers treat it as absent and say so."""
 
@@ -73,8 +79,8 @@ class SsoToken(Value):
     def refreshable(self, now: datetime) -> bool:
         """True when botocore's refresh would be tried: refresh token and live registration."""
         keys = ("refreshToken", "clientId", "clientSecret", "registrationExpiresAt")
-        # Only strings: botocore's parameter check would quote anything else, secrets included.
-        if not all(self.data.get(k) and isinstance(self.data[k], str) for k in keys):
+        # Anything else would fail in botocore, with the value (a secret) in its message.
+        if not all(clean(self.data.get(k)) for k in keys):
             return False
         try:
             registration_end = parse_timestamp(str(self.data["registrationExpiresAt"]))
@@ -109,8 +115,8 @@ def token_problem(data: dict[str, Any]) -> str | None:
     token, expires = data.get("accessToken"), data.get("expiresAt")
     if not token or not expires:
         return "a token without accessToken or expiresAt"
-    if not isinstance(token, str) or not isinstance(expires, str):
-        return "a token whose accessToken or expiresAt is not a string"
+    if not clean(token) or not isinstance(expires, str):
+        return "a token whose accessToken or expiresAt is not a plain string"
     try:
         parse_timestamp(expires)
     except ValueError:
