@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +12,7 @@ import botocore.exceptions
 from botocore import UNSIGNED
 from botocore.config import Config
 
+from awsenv import redact
 from awsenv.credentials import Credentials
 from awsenv.errors import AwsenvError, LoginDenied, ServiceError
 
@@ -42,6 +44,27 @@ _BAD_KEYS = (
 )
 
 
+# How long awsenv waits on AWS: (seconds to connect, seconds for an answer, tries). SSO and STS
+# answer in well under a second; botocore's defaults (60 s each, more tries) kept `use` waiting
+# minutes. Sign-in calls carry one-time codes and single-use refresh tokens: once the service
+# may have taken one, asking again cannot succeed, so a longer wait and one retry only.
+# Role keys (and STS) are idempotent and throttled under load: shorter waits, three tries.
+# The most a call can take is tries x (connect + answer) plus backoff: about 30 s either way.
+PATIENCE = {"sso-oidc": (3, 10, 2), "sso": (3, 5, 3), "sts": (3, 5, 3)}
+
+
+def client_config(service: str, region: str | None, **options: Any) -> Config:
+    """The timeouts and retries of PATIENCE for `service`, with `options` (Config's)."""
+    connect, read, tries = PATIENCE[service]
+    return Config(
+        region_name=region,
+        retries={"mode": "standard", "total_max_attempts": tries},
+        connect_timeout=connect,
+        read_timeout=read,
+        **options,
+    )
+
+
 def client(service: str, region: str, credentials: Credentials | None = None) -> Any:
     """A client that signs with `credentials`, or an unsigned one (the SSO APIs need none).
 
@@ -50,12 +73,8 @@ def client(service: str, region: str, credentials: Credentials | None = None) ->
     """
     session = boto3.Session()
     session._session.set_config_variable("profile", None)
-    config = Config(
-        region_name=region,
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=5,
-        read_timeout=30,
-        **({} if credentials else {"signature_version": UNSIGNED}),
+    config = client_config(
+        service, region, **({} if credentials else {"signature_version": UNSIGNED})
     )
     if credentials is None:
         return session.client(service, config=config)
@@ -88,26 +107,42 @@ def service_errors(what: str) -> Iterator[None]:
                 f"{what}: throttled by the service, still after retries; try again shortly"
             ) from None
         if code in _BAD_KEYS:
-            raise CredentialsRejected(f"{what}: {code}: {_message(exc)}") from None
+            raise CredentialsRejected(f"{what}: {redact.botocore_error(exc)}") from None
         if code == "AccessDeniedException":
             raise LoginDenied(f"{what}: access denied") from None
-        raise ServiceError(f"{what}: {code or 'error'}: {_message(exc)}") from None
+        raise ServiceError(f"{what}: {redact.botocore_error(exc)}") from None
     except botocore.exceptions.NoCredentialsError:
         raise AwsenvError(
             f"{what}: no AWS credentials here", hint="run: awsenv use PROFILE"
         ) from None
+    except (botocore.exceptions.ConnectTimeoutError, botocore.exceptions.ReadTimeoutError) as exc:
+        raise ServiceError(
+            f"{what}: {_endpoint(exc)} did not answer in time, nor when asked again; "
+            "the service or the network is slow: try again shortly"
+        ) from None
     except (
         botocore.exceptions.EndpointConnectionError,
         botocore.exceptions.ConnectionClosedError,
-        botocore.exceptions.ConnectTimeoutError,
-        botocore.exceptions.ReadTimeoutError,
     ) as exc:
-        endpoint = getattr(exc, "kwargs", {}).get("endpoint_url", "its endpoint")
-        raise ServiceError(f"{what}: cannot reach {endpoint}; is the network up?") from None
+        raise ServiceError(
+            f"{what}: cannot reach {_endpoint(exc)}{_cause(exc)}; is the network up?"
+        ) from None
+    except botocore.exceptions.ParamValidationError as exc:
+        # A value from a cache file botocore would not send: name it, never quote it.
+        raise AwsenvError(f"{what}: {redact.botocore_error(exc)}") from None
     except botocore.exceptions.BotoCoreError as exc:
-        raise ServiceError(f"{what}: {exc}") from None
+        raise ServiceError(f"{what}: {redact.botocore_error(exc)}") from None
 
 
-def _message(exc: botocore.exceptions.ClientError) -> str:
-    text = str(exc.response.get("Error", {}).get("Message") or "")
-    return text.splitlines()[0] if text else "no details"
+def _endpoint(exc: botocore.exceptions.BotoCoreError) -> str:
+    return str(getattr(exc, "kwargs", {}).get("endpoint_url") or "its endpoint")
+
+
+# "[Errno 111] Connection refused", "[Errno -2] Name or service not known", ...
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"\])]+)")
+
+
+def _cause(exc: botocore.exceptions.BotoCoreError) -> str:
+    """Why the connection failed, as the OS said it (refused, unreachable, unknown name)."""
+    found = _ERRNO.search(str(getattr(exc, "kwargs", {}).get("error", "")))
+    return f" ({found.group(1).strip().lower()})" if found else ""

@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from awsenv.errors import ConfigError, ProfileNotFound
+from awsenv.files import RefusedFile, read_text
 from awsenv.value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
@@ -110,14 +111,14 @@ def parse_ini(text: str, path: Path) -> list[Section]:
 
 def read_ini(path: Path) -> list[Section]:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
+        text = read_text(path)
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except RefusedFile as exc:
+        raise ConfigError(str(exc)) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
-    return parse_ini(text, path)
+    return [] if text is None else parse_ini(text, path)
 
 
 def _section_name(header: str, prefix: str) -> str | None:

@@ -30,7 +30,7 @@ from configupdater import ConfigUpdater
 
 from awsenv import config, recent
 from awsenv.errors import AwsenvError, ConfigError
-from awsenv.files import ensure_private_dir, replace_file
+from awsenv.files import RefusedFile, ensure_private_dir, read_text, replace_file
 
 LOCK_TIMEOUT = 10.0
 BACKUP_SUFFIX = ".awsenv.bak"
@@ -226,17 +226,15 @@ def sso_session_header(name: str) -> str:
 def _read(path: Path) -> tuple[str, int | None]:
     """The file's text and mode, ("", None) when it does not exist."""
     try:
-        with open(path, "rb") as f:
-            raw = f.read()
-            mode = stat.S_IMODE(os.fstat(f.fileno()).st_mode)
-    except FileNotFoundError:
-        return "", None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        return raw.decode("utf-8"), mode  # bytes decoded as they are: \r\n stays \r\n
+        text = read_text(path)  # bytes decoded as they are: \r\n stays \r\n
+        mode = None if text is None else stat.S_IMODE(os.stat(path).st_mode)
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except RefusedFile as exc:
+        raise ConfigError(str(exc)) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
+    return ("", None) if text is None else (text, mode)
 
 
 def lock_path(path: Path) -> Path:

@@ -17,6 +17,7 @@ from awsenv.config import AwsConfig, Profile, SsoTarget, sso_target
 from awsenv.errors import ConfigError
 from awsenv.files import read_json, write_json
 from awsenv.timefmt import cache_format, parse_timestamp
+from awsenv.tokens import clean
 from awsenv.value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
@@ -72,21 +73,32 @@ def load_role_credentials(target: SsoTarget, now: datetime) -> Credentials | Non
         data = read_json(role_cache_path(target))
         if data is None:
             return None
-        creds = data["Credentials"]
-        expiration = parse_timestamp(str(creds["Expiration"]))
-        result = Credentials(
-            str(creds["AccessKeyId"]),
-            str(creds["SecretAccessKey"]),
-            str(creds["SessionToken"]),
-            expiration,
-            str(creds.get("AccountId") or target.account_id),
-        )
+        return _cached_credentials(data["Credentials"], target.account_id, now)
     except (OSError, ValueError, KeyError, TypeError):
         # botocore treats an unreadable cache entry as a miss and overwrites it; so do we.
         return None
+
+
+def _cached_credentials(
+    creds: dict[str, object], account: str, now: datetime
+) -> Credentials | None:
+    """The keys of a cache entry with more than REUSE_WINDOW left, None when they are not keys.
+
+    Each must be a non-empty string of printable characters: a null would be exported as
+    'None', a control character would break the shell code. An entry of another shape raises
+    KeyError, TypeError or ValueError, which callers treat as a miss too.
+    """
+    fields = [creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]]
+    if not all(clean(f) for f in fields):
+        return None
+    expiration = parse_timestamp(str(creds["Expiration"]))
     if (expiration - now).total_seconds() <= REUSE_WINDOW:
         return None
-    return result
+    account_id = creds.get("AccountId") or account
+    if not account_id:
+        return None
+    key, secret, token = (str(f) for f in fields)
+    return Credentials(key, secret, token, expiration, str(account_id))
 
 
 def save_role_credentials(target: SsoTarget, creds: Credentials) -> None:
@@ -216,21 +228,10 @@ def load_assumed_role_credentials(profile: Profile, now: datetime) -> Credential
         data = read_json(cli_cache_dir() / f"{assumed_role_cache_key(profile)}.json")
         if data is None:
             return None
-        creds = data["Credentials"]
-        expiration = parse_timestamp(str(creds["Expiration"]))
-        account = creds.get("AccountId") or str(profile.settings["role_arn"]).split(":")[4]
-        result = Credentials(
-            str(creds["AccessKeyId"]),
-            str(creds["SecretAccessKey"]),
-            str(creds["SessionToken"]),
-            expiration,
-            str(account),
-        )
+        arn = str(profile.settings["role_arn"]).split(":")
+        return _cached_credentials(data["Credentials"], arn[4] if len(arn) > 4 else "", now)
     except (OSError, ValueError, KeyError, TypeError, IndexError):
         return None
-    if (expiration - now).total_seconds() <= REUSE_WINDOW:
-        return None
-    return result
 
 
 def _chain(config: AwsConfig, profile: Profile) -> list[Profile]:
@@ -280,7 +281,7 @@ def sdk_credentials(
     import botocore.session
     from botocore.credentials import JSONFileCache, create_credential_resolver
 
-    from awsenv import mfa
+    from awsenv import mfa, redact
     from awsenv.errors import ServiceError
 
     try:
@@ -300,9 +301,10 @@ def sdk_credentials(
         resolved = resolver.load_credentials()
         frozen = None if resolved is None else resolved.get_frozen_credentials()
     except botocore.exceptions.ClientError as exc:
-        raise ServiceError(f"profile {profile.name}: {exc}") from None
+        raise ServiceError(f"profile {profile.name}: {redact.botocore_error(exc)}") from None
     except botocore.exceptions.BotoCoreError as exc:
-        raise ConfigError(f"profile {profile.name}: {exc}", hint=profile.where) from None
+        message = f"profile {profile.name}: {redact.botocore_error(exc)}"
+        raise ConfigError(message, hint=profile.where) from None
     if frozen is None:
         raise ConfigError(f"profile {profile.name} yields no credentials", hint=profile.where)
     # RefreshableCredentials keep their expiry in a private attribute; there is no public one.

@@ -28,7 +28,8 @@ from awsenv.config import (
     sso_target,
 )
 from awsenv.errors import ConfigError
-from awsenv.timefmt import humanize, parse_timestamp
+from awsenv.files import RefusedFile, read_json, read_text
+from awsenv.timefmt import humanize
 
 OK, INFO, WARN, FAIL = "ok", "info", "warn", "fail"
 # Skew a signature tolerates (SigV4: 5 minutes) and what already shifts expiry times visibly.
@@ -97,11 +98,13 @@ def _file_checks(environ: Mapping[str, str]) -> Iterator[Check]:
 
     path = config_path(environ)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        yield Check(
-            "config", INFO, f"no config file at {_home_short(path)}", "awsenv configure sso"
-        )
+        text = read_text(path)
+        if text is None:
+            yield Check(
+                "config", INFO, f"no config file at {_home_short(path)}", "awsenv configure sso"
+            )
+    except RefusedFile as exc:
+        yield Check("config", FAIL, f"{_home_short(path)} {exc.strerror}")
         text = None
     except (OSError, UnicodeDecodeError) as exc:
         yield Check("config", FAIL, f"{_home_short(path)} cannot be read ({exc})")
@@ -179,8 +182,21 @@ def _cache_checks() -> Iterator[Check]:
                     _chmod(directory, 0o700, stat.S_ISDIR),
                 )
             )
+        cached = sorted(directory.glob("*.json"))
+        foreign = [f for f in cached if _owner(f) not in (None, os.geteuid())]
+        if foreign:
+            problems.append(
+                Check(
+                    f"{label}-owner",
+                    FAIL,
+                    f"{len(foreign)} file(s) in {shown} not yours (e.g. {foreign[0].name}, "
+                    f"uid {_owner(foreign[0])}); awsenv ignores them, the AWS CLI may not",
+                    "awsenv doctor --fix removes them",
+                    _remove_all(foreign, f"not yours from {shown}"),
+                )
+            )
         open_files = [
-            f for f in sorted(directory.glob("*.json")) if (_mode(f, stat.S_ISREG) or 0) & 0o077
+            f for f in cached if f not in foreign and (_mode(f, stat.S_ISREG) or 0) & 0o077
         ]
         if open_files:
             problems.append(
@@ -197,6 +213,23 @@ def _cache_checks() -> Iterator[Check]:
     yield from _corrupt_checks()
 
 
+def _owner(path: Path) -> int | None:
+    """The owner of the name itself (a planted symlink counts as its planter's)."""
+    try:
+        return path.lstat().st_uid
+    except OSError:
+        return None
+
+
+def _remove_all(paths: list[Path], what: str) -> Callable[[], str]:
+    def repair() -> str:
+        for path in paths:
+            path.unlink(missing_ok=True)
+        return f"removed {len(paths)} file(s) {what}"
+
+    return repair
+
+
 def _chmod_all(paths: list[Path]) -> Callable[[], str]:
     def repair() -> str:
         for path in paths:
@@ -208,25 +241,23 @@ def _chmod_all(paths: list[Path]) -> Callable[[], str]:
 
 def corrupt_token_files() -> list[tuple[Path, str]]:
     """Token cache files that botocore and awsenv cannot use, with the reason."""
-    from awsenv.files import read_json
-
     directory = tokens.sso_cache_dir()
     found: list[tuple[Path, str]] = []
     for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
         try:
-            data = read_json(path)
+            # Owners and modes have checks (and repairs) of their own: only content here.
+            data = read_json(path, private=False)
+        except RefusedFile as exc:
+            found.append((path, f"it {exc.strerror}"))
+            continue
         except (OSError, ValueError) as exc:
             found.append((path, f"not a JSON object ({exc})"))
             continue
         if data is None or not ("accessToken" in data or "startUrl" in data):
             continue  # a client registration, or gone meanwhile
-        if not data.get("accessToken") or not data.get("expiresAt"):
-            found.append((path, "a token without accessToken or expiresAt"))
-            continue
-        try:
-            parse_timestamp(str(data["expiresAt"]))
-        except ValueError:
-            found.append((path, f"a bad expiresAt {str(data['expiresAt'])[:30]!r}"))
+        problem = tokens.token_problem(data)
+        if problem is not None:
+            found.append((path, problem))
     return found
 
 

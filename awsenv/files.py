@@ -1,15 +1,77 @@
-"""Private files written whole: temp file + rename, 0600 in a 0700 directory."""
+"""Files awsenv reads and writes: every read through `read_text` (only regular files, of a
+bounded size, caches only when they are the user's own); every write whole, temp file +
+rename, 0600 in a 0700 directory."""
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import stat
 from pathlib import Path
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
 if TYPE_CHECKING:
     from typing import Any
+
+
+# The config and credentials files: 100,000 profiles fit; /dev/zero or a runaway file does not.
+MAX_TEXT = 16 << 20
+# A cached token, registration or set of role keys is a few hundred bytes.
+MAX_CACHE = 1 << 20
+
+
+class RefusedFile(OSError):
+    """A path awsenv will not read: not a regular file, too large, or a cache not the user's.
+
+    An OSError, so every caller that treats an unreadable cache as a miss does so here too.
+    """
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(errno.EINVAL, reason, str(path))
+
+    def __str__(self) -> str:
+        return f"{self.filename} {self.strerror}"
+
+
+def read_text(path: Path, *, limit: int = MAX_TEXT, private: bool = False) -> str | None:
+    """The UTF-8 text of the file at `path`; None when there is none.
+
+    Opened O_NONBLOCK, so a FIFO cannot hang the command, and judged by fstat of the very file
+    opened: only a regular file of at most `limit` bytes is read (/dev/zero would fill memory).
+    `private` is the rule for caches of secrets, as for `.awsenv` files: the file must be the
+    user's own and writable by no one else (a world-writable cache directory lets anyone plant
+    role keys), and not a symlink. Raises RefusedFile, another OSError, or UnicodeDecodeError.
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (os.O_NOFOLLOW if private else 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if private and exc.errno == errno.ELOOP:
+            raise RefusedFile(path, "is a symlink") from None
+        raise
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise RefusedFile(path, "is not a regular file")
+        if info.st_size > limit:
+            raise RefusedFile(path, f"is larger than {limit >> 20} MB")
+        if private:
+            _check_private(path, info)
+        data = f.read(limit + 1)  # the size may grow after fstat
+    if len(data) > limit:
+        raise RefusedFile(path, f"is larger than {limit >> 20} MB")
+    return data.decode("utf-8")
+
+
+def _check_private(path: Path, info: os.stat_result) -> None:
+    if info.st_uid != os.geteuid():
+        raise RefusedFile(path, f"is owned by uid {info.st_uid}, not you")
+    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise RefusedFile(path, "is writable by other users")
 
 
 def ensure_private_dir(path: Path) -> None:
@@ -70,12 +132,14 @@ def write_json(path: Path, value: dict[str, Any]) -> None:
     write_private(path, json.dumps(value))
 
 
-def read_json(path: Path) -> dict[str, Any] | None:
-    """The JSON object in `path`; None when missing. Raises ValueError when unreadable."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
+def read_json(path: Path, *, private: bool = True) -> dict[str, Any] | None:
+    """The JSON object in `path`; None when missing. Raises ValueError when it is not one,
+    OSError (RefusedFile among them) when it cannot or may not be read (see read_text).
+
+    `private` by default: awsenv's JSON files are caches of secrets and its own state.
+    """
+    text = read_text(path, limit=MAX_CACHE, private=private)
+    if text is None:
         return None
     value = json.loads(text)
     if not isinstance(value, dict):

@@ -132,10 +132,10 @@ def logout(targets: list[SsoTarget] | None) -> list[str]:
                 continue
             if not data.get("accessToken"):
                 continue
-            if data.get("region"):
-                sso.logout(str(data["region"]), str(data["accessToken"]))
+            label = str(data.get("startUrl") or path.name)
+            _revoke(label, str(data.get("region") or ""), str(data["accessToken"]))
             path.unlink(missing_ok=True)
-            signed_out.append(str(data.get("startUrl") or path.name))
+            signed_out.append(label)
         remove_sso_role_caches(None)
         return signed_out
     seen: set[tuple[str, str | None]] = set()
@@ -149,8 +149,19 @@ def logout(targets: list[SsoTarget] | None) -> list[str]:
         except tokens.CorruptCacheFile:
             token = None
         if token is not None:
-            sso.logout(target.region, token.access_token)
+            _revoke(target.label, target.region, token.access_token)
         if tokens.remove_token(target.start_url, target.session_name) or token is not None:
             signed_out.append(target.label)
     remove_sso_role_caches(targets)
     return signed_out
+
+
+def _revoke(label: str, region: str, access_token: str) -> None:
+    """Revoke a token at the portal, or say why it could not be: one session's failure (a
+    bad region in its file, a service error) must not keep the others signed in."""
+    why = sso.logout(region, access_token) if region else "its cache file names no region"
+    if why is not None:
+        ui.say(
+            f"could not revoke the sign-in to {label} at the service ({why}); its cached token "
+            "is deleted, but stays valid at the service until it expires"
+        )

@@ -8,7 +8,6 @@ awsenv errors with one-line messages; secrets never appear in them.
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import hashlib
 import random
@@ -28,12 +27,12 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import botocore.exceptions
 
 from awsenv import tokens, ui
-from awsenv.awsapi import THROTTLING
+from awsenv.awsapi import THROTTLING, TokenRejected
 from awsenv.awsapi import client as _aws_client
 from awsenv.awsapi import service_errors as _service_errors
 from awsenv.config import SsoTarget
 from awsenv.credentials import Credentials
-from awsenv.errors import LoginDenied
+from awsenv.errors import AwsenvError, LoginDenied
 from awsenv.timefmt import utc_now
 
 PKCE_GRANT_TYPES = ["authorization_code", "refresh_token"]
@@ -283,11 +282,17 @@ def role_credentials(target: SsoTarget, token: tokens.SsoToken) -> Credentials:
     )
 
 
-def logout(region: str, access_token: str) -> None:
-    """Revoke a token at the portal; errors are ignored, as the AWS CLI does."""
-    portal = _aws_client("sso", region)
-    with contextlib.suppress(botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError):
-        portal.logout(accessToken=access_token)
+def logout(region: str, access_token: str) -> str | None:
+    """Revoke a token at the portal: None when done (or the token was dead already), else why
+    not. Never raises: the caller deletes the token either way, as the AWS CLI does."""
+    try:
+        with _service_errors("Logout"):
+            _aws_client("sso", region).logout(accessToken=access_token)
+    except TokenRejected:
+        return None
+    except AwsenvError as exc:  # a bad region included: the client is made in here
+        return exc.message.removeprefix("Logout: ")
+    return None
 
 
 # --- the portal's account and role listing (ListAccounts, ListAccountRoles) -----------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from awsenv.awsapi import client, service_errors
+from awsenv.awsapi import client, client_config, service_errors
 from awsenv.credentials import Credentials
 
 
@@ -12,7 +12,8 @@ def caller_identity(credentials: Credentials | None, region: str | None) -> dict
         import boto3
 
         with service_errors("GetCallerIdentity"):
-            sts = boto3.Session().client("sts", region_name=region or "us-east-1")
+            config = client_config("sts", region or "us-east-1")
+            sts = boto3.Session().client("sts", config=config)
             response = sts.get_caller_identity()
     else:
         sts = client("sts", region or "us-east-1", credentials)

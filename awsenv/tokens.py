@@ -14,13 +14,13 @@ from datetime import datetime
 from pathlib import Path
 
 from awsenv.errors import AwsenvError
-from awsenv.files import read_json, write_json
+from awsenv.files import RefusedFile, read_json, write_json
 from awsenv.timefmt import cache_format, parse_timestamp
 from awsenv.value import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
 if TYPE_CHECKING:
-    from typing import Any, Final
+    from typing import Any, Final, TypeGuard
 
 # botocore refreshes a token when less than this is left; awsenv does the same.
 REFRESH_WINDOW = 15 * 60
@@ -51,6 +51,12 @@ def registration_cache_key(
     return hashlib.sha1(json.dumps(args, sort_keys=True).encode("utf-8")).hexdigest()
 
 
+def clean(value: object) -> TypeGuard[str]:
+    """A non-empty string of printable characters: what a cached token or key must be before
+    it goes into an HTTP header or shell code (a null, a list or a newline must not)."""
+    return isinstance(value, str) and value != "" and value.isprintable()
+
+
 class CorruptCacheFile(AwsenvError):
     """A cache file exists but cannot be used; callers treat it as absent and say so."""
 
@@ -73,7 +79,8 @@ class SsoToken(Value):
     def refreshable(self, now: datetime) -> bool:
         """True when botocore's refresh would be tried: refresh token and live registration."""
         keys = ("refreshToken", "clientId", "clientSecret", "registrationExpiresAt")
-        if not all(self.data.get(k) for k in keys):
+        # Anything else would fail in botocore, with the value (a secret) in its message.
+        if not all(clean(self.data.get(k)) for k in keys):
             return False
         try:
             registration_end = parse_timestamp(str(self.data["registrationExpiresAt"]))
@@ -91,17 +98,30 @@ def load_token(start_url: str, session_name: str | None) -> SsoToken | None:
     path = token_path(start_url, session_name)
     try:
         data = read_json(path)
+    except RefusedFile as exc:
+        raise CorruptCacheFile(f"the SSO token cache file {exc}") from None
     except (ValueError, OSError) as exc:
         raise CorruptCacheFile(f"the SSO token cache file {path} is unreadable ({exc})") from None
     if data is None:
         return None
-    if not data.get("accessToken") or not data.get("expiresAt"):
-        raise CorruptCacheFile(f"the SSO token cache file {path} lacks accessToken or expiresAt")
+    problem = token_problem(data)
+    if problem is not None:
+        raise CorruptCacheFile(f"the SSO token cache file {path} is {problem}")
+    return SsoToken(path, data, parse_timestamp(data["expiresAt"]))
+
+
+def token_problem(data: dict[str, Any]) -> str | None:
+    """Why a token file's content is unusable (never quoting a secret); None when usable."""
+    token, expires = data.get("accessToken"), data.get("expiresAt")
+    if not token or not expires:
+        return "a token without accessToken or expiresAt"
+    if not clean(token) or not isinstance(expires, str):
+        return "a token whose accessToken or expiresAt is not a plain string"
     try:
-        expires_at = parse_timestamp(str(data["expiresAt"]))
+        parse_timestamp(expires)
     except ValueError:
-        raise CorruptCacheFile(f"the SSO token cache file {path} has a bad expiresAt") from None
-    return SsoToken(path, data, expires_at)
+        return f"a token with a bad expiresAt {expires[:30]!r}"
+    return None
 
 
 def save_token(

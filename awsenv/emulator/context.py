@@ -68,6 +68,8 @@ class Context:
     directory: Directory
     calls: CallLog = field(default_factory=CallLog)
     base_url: str = ""
+    # Set to let go of the calls the `hangs` knob holds (on reset and on stop).
+    _release: threading.Event = field(default_factory=threading.Event)
 
     def now(self) -> float:
         """The emulator clock: every expiry is computed from it."""
@@ -78,3 +80,13 @@ class Context:
         self.state.reset()
         self.knobs.reset()
         self.calls.clear()
+        self.release_hung()
+
+    def hold(self, limit: float) -> None:
+        """Keep a call unanswered until released, or for `limit` seconds at most."""
+        self._release.wait(limit)
+
+    def release_hung(self) -> None:
+        """Let go of every call held now; later ones are held again."""
+        released, self._release = self._release, threading.Event()
+        released.set()

@@ -57,6 +57,9 @@ class Knobs:
     mfa_code: str = "123456"
     # Operation name -> queue of {"status", "type", "message", "times"}.
     errors: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Operation name -> how many of its next calls get no answer: the connection stays open,
+    # silent, until the client gives up (a read timeout) or the emulator is reset.
+    hangs: dict[str, int] = field(default_factory=dict)
     _lock: threading.Lock = field(
         default_factory=threading.Lock, init=False, repr=False, compare=False
     )
@@ -65,6 +68,7 @@ class Knobs:
         with self._lock:
             out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "_lock"}
             out["errors"] = {op: [dict(e) for e in q] for op, q in self.errors.items()}
+            out["hangs"] = dict(self.hangs)
         return out
 
     def update(self, changes: Mapping[str, object]) -> None:
@@ -99,6 +103,25 @@ class Knobs:
         with self._lock:
             self.errors.setdefault(operation, []).append(entry)
 
+    def hang(self, operation: str, times: int = 1) -> None:
+        """Leave the next `times` calls of `operation` unanswered."""
+        if times < 1:
+            raise ValueError("hang times must be a positive integer")
+        with self._lock:
+            self.hangs[operation] = times
+
+    def take_hang(self, operation: str) -> bool:
+        """Consume one of the calls of `operation` that get no answer; False when none is due."""
+        with self._lock:
+            left = self.hangs.get(operation, 0)
+            if left <= 0:
+                return False
+            if left == 1:
+                del self.hangs[operation]
+            else:
+                self.hangs[operation] = left - 1
+            return True
+
     def take_error(self, operation: str) -> InjectedError | None:
         """Consume one use of the first queued error for `operation`."""
         with self._lock:
@@ -125,6 +148,13 @@ def _check_value(name: str, default: object, value: object) -> object:
             if queue:
                 out[op] = [_check_error_entry(e) for e in queue]
         return out
+    if name == "hangs":
+        if not isinstance(value, Mapping) or not all(
+            isinstance(op, str) and isinstance(n, int) and not isinstance(n, bool) and n > 0
+            for op, n in value.items()
+        ):
+            raise ValueError("hangs must map operation names to positive integers")
+        return dict(value)
     # bool is an int subclass: check it first so True never becomes a TTL.
     if isinstance(default, bool):
         if not isinstance(value, bool):

@@ -110,8 +110,15 @@ def _serve_call(ctx: Context, route: _Route, operation: str, req: Request) -> Re
     return resp
 
 
-def dispatch(ctx: Context, req: Request) -> Response:
-    """Serve one request: control API, or a service call (logged, delayed, maybe failed)."""
+# The longest a hung call is held when nobody releases it.
+HANG_LIMIT = 600.0
+
+
+def dispatch(ctx: Context, req: Request) -> Response | None:
+    """Serve one request: control API, or a service call (logged, delayed, maybe failed).
+
+    None: the call hung (the `hangs` knob); it gets no answer at all.
+    """
     req.request_id = ids.request_id()
     if req.path.startswith(control.PREFIX):
         try:
@@ -128,6 +135,10 @@ def dispatch(ctx: Context, req: Request) -> Response:
     operation = route.operation or req.form().get("Action", "Unknown")
     if ctx.knobs.latency > 0:
         time.sleep(ctx.knobs.latency)
+    if ctx.knobs.take_hang(operation):
+        ctx.calls.add(operation, _logged_params(req, route), 0, "Hung")
+        ctx.hold(HANG_LIMIT)
+        return None
     error: str | None = None
     try:
         resp = _serve_call(ctx, route, operation, req)
@@ -182,6 +193,9 @@ class _HTTPHandler(BaseHTTPRequestHandler):
             target=self.path,
         )
         resp = dispatch(self.server.ctx, req)
+        if resp is None:
+            self.close_connection = True
+            return
         self.send_response(resp.status)
         self.send_header("Content-Type", resp.content_type)
         self.send_header("Content-Length", str(len(resp.body)))
@@ -241,6 +255,7 @@ class Emulator:
     def stop(self) -> None:
         if self._httpd is None:
             return
+        self.ctx.release_hung()
         self._httpd.shutdown()
         self._httpd.server_close()
         if self._thread is not None:
@@ -280,6 +295,10 @@ class Emulator:
     ) -> None:
         """Fail the next `times` calls of `operation` with this error."""
         self.knobs.inject(operation, status, type, message, times)
+
+    def hang(self, operation: str, times: int = 1) -> None:
+        """Leave the next `times` calls of `operation` unanswered (the client times out)."""
+        self.knobs.hang(operation, times)
 
     def approve(self, user_code: str | None = None, *, deny: bool = False) -> list[str]:
         """Decide a pending device login (all pending ones if no code), as the user would."""
