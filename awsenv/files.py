@@ -12,6 +12,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 
+def cache_dir() -> Path:
+    """awsenv's cache directory: $XDG_CACHE_HOME/awsenv, else ~/.cache/awsenv (as the shell
+    integration and completions work it out too)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "awsenv"
+
+
 def ensure_private_dir(path: Path) -> None:
     """Create `path` (and parents) as 0700; an existing directory keeps its mode."""
     if not path.is_dir():

@@ -120,13 +120,15 @@ def completion_script(shell: str) -> str:
     """
     import contextlib
 
-    from awsenv.files import ensure_private_dir
+    from awsenv.files import cache_dir, ensure_private_dir
 
-    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     with contextlib.suppress(OSError):  # no cache then; completion still works
-        ensure_private_dir(Path(cache_home) / "awsenv")
-    path = Path(__file__).resolve().parent / "completion" / f"awsenv.{shell}"
-    return path.read_text(encoding="utf-8")
+        ensure_private_dir(cache_dir())
+    return completion_file(shell).read_text(encoding="utf-8")
+
+
+def completion_file(shell: str) -> Path:
+    return Path(__file__).resolve().parent / "completion" / f"awsenv.{shell}"
 
 
 _code_out: TextIO | None = None

@@ -68,7 +68,7 @@ __awsenv_comp_spec() {
             ;;
         'init')
             __awsenv_subs=''
-            __awsenv_opts='--prompt=text --help'
+            __awsenv_opts='--prompt=text --cached --save --help'
             __awsenv_args=':bash:zsh:fish'
             ;;
         'list')

@@ -163,6 +163,8 @@ _awsenv_export() {
 _awsenv_init() {
     _arguments -s -S \
         '--prompt=[show the segment in the left or right prompt]:prompt: ' \
+        '--cached[print the rc line that loads a saved copy of the integration, starting no process]' \
+        '--save[also save the integration where the --cached line loads it from]' \
         '--help[Show this message and exit]' \
         '1:shell:(bash zsh fish)'
 }
