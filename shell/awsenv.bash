@@ -366,3 +366,11 @@ fi
 __awsenv_prompt_install() {
     [[ "${PS1-}" == *AWSENV_PROMPT* ]] || PS1='${AWSENV_PROMPT:+$AWSENV_PROMPT }'"${PS1-}"
 }
+
+# --- awsenv: completion, loaded on first use -----------------------------------------------
+# Reading the completion script would cost a new shell as much as the rest of this file, so
+# `awsenv init` registers only this _awsenv at start: the first completion sources the script
+# ($__awsenv_completion, set by `init`), whose _awsenv replaces this one, and completes.
+_awsenv() {
+    builtin source "${__awsenv_completion-}" && _awsenv "$@"
+}

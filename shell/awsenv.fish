@@ -368,3 +368,14 @@ end
 function __awsenv_return
     return $argv[1]
 end
+
+# --- awsenv: completion, loaded on first use -----------------------------------------------
+# Reading the completion script would cost a new shell more than the rest of this file: fish
+# reads it from fish_complete_path the first time awsenv is completed. `init` sets
+# __awsenv_completion to its path.
+if set -q __awsenv_completion[1]
+    set -l dir (string replace -r '/[^/]*$' '' -- $__awsenv_completion)
+    if not contains -- $dir $fish_complete_path
+        set -g fish_complete_path $fish_complete_path $dir
+    end
+end
