@@ -358,8 +358,14 @@ __awsenv_install_debug_trap() {
 
 __awsenv_install_hooks
 # A plain `trap` in $( ) outside any function is the only way to read the trap already set.
+# That subshell is a process, so a new shell first asks whether there is one: `trap -p` fails
+# to write it to /dev/full (without /dev/full the redirection fails, and the subshell reads).
 if [[ $- == *i* && -z "${bash_preexec_imported-}${__bp_imported-}" ]]; then
-    __awsenv_install_debug_trap "$(trap -p DEBUG)"
+    if builtin trap -p DEBUG >/dev/full 2>/dev/null; then
+        __awsenv_install_debug_trap ""
+    else
+        __awsenv_install_debug_trap "$(trap -p DEBUG)"
+    fi
 fi
 
 # `awsenv init SHELL --prompt left` ends with this call. bash has no right-hand prompt.
