@@ -123,7 +123,7 @@ def fish_script(variant: str) -> str:
         )
     prompt = "emit fish_prompt"
     if variant == "rebuild":
-        prompt = "set -g __awsenv_prompt_key ''; emit fish_prompt"
+        prompt = "set -g __awsenv_prompt_due 0; emit fish_prompt"
     lines.append("echo AWSENV-START")
     lines.append(f"time for i in $loops; {prompt}; emit fish_preexec ':'; end")
     lines.append("echo AWSENV-END")
