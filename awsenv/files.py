@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from pathlib import Path
 
@@ -61,6 +60,8 @@ def write_private(path: Path, data: str) -> None:
 
 def write_json(path: Path, value: dict[str, Any]) -> None:
     """Write `value` as botocore's JSONFileCache does: json.dumps defaults, no newline."""
+    import json  # here: `init` writes files but no JSON, and json costs it a few ms
+
     write_private(path, json.dumps(value))
 
 
@@ -71,6 +72,8 @@ def read_json(path: Path) -> dict[str, Any] | None:
             text = f.read()
     except FileNotFoundError:
         return None
+    import json
+
     value = json.loads(text)
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")

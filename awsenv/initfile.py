@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 
 from awsenv import shells
@@ -84,7 +85,13 @@ def rc_line(shell: str, prompt: str | None) -> str:
 
 
 def _guard(shell: str, exe: str, inputs: list[str], path: str) -> str:
-    """Shell code returning 1 from the saved file unless it is fresh (see the module doc)."""
+    """Shell code returning 1 from the saved file unless it is fresh (see the module doc).
+
+    The shell's PATH lookup gives the path as PATH spells it (`/opt/x/../bin/awsenv`): the
+    program was started by that lookup, so its argv[0] is compared, not `exe`, made absolute.
+    """
+    argv0 = sys.argv[0]
+    found = argv0 if os.path.isabs(argv0) and os.path.basename(argv0) == "awsenv" else exe
 
     def q(text: str) -> str:
         return shells.quote(shell, text)
@@ -97,17 +104,17 @@ def _guard(shell: str, exe: str, inputs: list[str], path: str) -> str:
         newer = "".join(f" -o {q(source)} -nt {q(path)}" for source in inputs)
         return header + (
             "set -l __awsenv_found (command -s awsenv)\n"
-            f'if test "$__awsenv_found" != {q(exe)}{newer}\n'
+            f'if test "$__awsenv_found" != {q(found)}{newer}\n'
             "    return 1\n"
             "end\n"
         )
     newer = "".join(f" && ! {q(source)} -nt {q(path)}" for source in inputs)
-    found = (
+    lookup = (
         "hash awsenv 2>/dev/null && [[ ${BASH_CMDS[awsenv]-}"
         if shell == "bash"
         else "[[ ${commands[awsenv]-}"
     )
-    return header + f"{found} == {q(exe)}{newer} ]] || return 1\n"
+    return header + f"{lookup} == {q(found)}{newer} ]] || return 1\n"
 
 
 def _save(shell: str, prompt: str | None, exe: str, script: str) -> None:
