@@ -29,9 +29,25 @@ end
 set -q __awsenv_dir_file; or set -g __awsenv_dir_file .
 set -q __awsenv_dir_restore; or set -g __awsenv_dir_restore ''
 
-function __awsenv_dir_check
-    # Top-down from /, the last file found is the nearest. `read -z` splits $PWD without a
-    # command substitution, which would also split a directory name at a newline.
+# The walk, for fish >= 3.5, in two builtins: the candidates are $PWD/.awsenv and the same
+# with `/..` appended up to 15 times, resolved lexically by `path normalize` (so the parent of
+# a symlinked directory is the one in $PWD, as in bash and zsh; extra `..` stop at /), and one
+# `path filter` tests them all, nearest first. Deeper directories walk level by level.
+set -g __awsenv_dir_ups '' /.. /../.. /../../.. /../../../.. /../../../../.. /../../../../../.. /../../../../../../.. /../../../../../../../.. /../../../../../../../../.. /../../../../../../../../../.. /../../../../../../../../../../.. /../../../../../../../../../../../.. /../../../../../../../../../../../../.. /../../../../../../../../../../../../../.. /../../../../../../../../../../../../../../..
+function __awsenv_dir_check_path
+    if string match -q -- '/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*' $PWD
+        __awsenv_dir_check_test
+        return 0
+    end
+    set -l found ''
+    if path normalize -Z -- $PWD$__awsenv_dir_ups/.awsenv | path filter -z -q -f
+        set found (path normalize -Z -- $PWD$__awsenv_dir_ups/.awsenv | path filter -z -Z -f | string split0)[1]
+    end
+    test "$found" = "$__awsenv_dir_file"; or __awsenv_dir_change $found
+end
+
+# The walk, for older fish: top-down from /, the last file found is the nearest.
+function __awsenv_dir_check_test
     set -l found ''
     set -l dir ''
     test -f /.awsenv; and set found /.awsenv
@@ -41,7 +57,18 @@ function __awsenv_dir_check
         set dir "$dir/$part"
         test -f "$dir/.awsenv"; and set found "$dir/.awsenv"
     end
-    test "$found" = "$__awsenv_dir_file"; and return 0
+    test "$found" = "$__awsenv_dir_file"; or __awsenv_dir_change $found
+end
+
+functions -q __awsenv_dir_check; and functions -e __awsenv_dir_check
+if builtin -q path
+    functions -c __awsenv_dir_check_path __awsenv_dir_check
+else
+    functions -c __awsenv_dir_check_test __awsenv_dir_check
+end
+
+# The nearest file is now $argv[1] (empty: none): put back what the shell had, then apply it.
+function __awsenv_dir_change --argument-names found
     set -g __awsenv_dir_file $found
     if test -n "$__awsenv_dir_restore"
         eval $__awsenv_dir_restore
