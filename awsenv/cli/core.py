@@ -30,7 +30,11 @@ def init(
     cached: Annotated[bool, hot("init", "cached")] = False,
     save: Annotated[bool, hot("init", "save")] = False,
 ) -> None:
-    """Print the shell integration: add `eval "$(awsenv init SHELL)"` to your rc file."""
+    """Print the shell integration: add `eval "$(awsenv init SHELL)"` to your rc file.
+
+    Or add what `awsenv init SHELL --cached` prints: it loads a saved copy of the integration,
+    so that a new shell starts no process for awsenv.
+    """
     from awsenv import initfile
 
     print(initfile.command(shell, prompt=prompt, cached=cached, save=save), end="")
