@@ -12,8 +12,9 @@ from awsenv.errors import EXIT_ERROR, AwsenvError
 
 # Verbs whose stdout the shell integration evaluates.
 EVAL_VERBS = ("use", "unset", "logout", "allow", "deny", "pin", "_dir")
-# Verbs the typer-free path serves: what the shell runs on its own (a cd hook, a status line).
-FAST_VERBS = ("use", "unset", "list", "prompt", "_dir")
+# Verbs the typer-free path serves: what the shell runs on its own (a cd hook, a status line)
+# and at its start (`init`). awsenv/verbs.py declares their options.
+FAST_VERBS = ("use", "unset", "list", "prompt", "_dir", "init")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,7 @@
-"""`use`, `unset`, `list`, `prompt` and `_dir` without typer: started in a few ms.
+"""The hot verbs (`use`, `unset`, `list`, `prompt`, `_dir`, `init`) without typer: started in a
+few ms.
 
+Arguments are parsed with the declaration in awsenv/verbs.py, which the typer commands read too.
 Only the plain forms are handled here; anything else (help, an unknown option, `use` with no
 profile) returns None and the full typer CLI takes over with the same library calls.
 """
@@ -7,67 +9,45 @@ profile) returns None and the full typer CLI takes over with the same library ca
 from __future__ import annotations
 
 import os
+import sys
 
-_OPTIONS = {
-    "use": {"--profile", "--region", "--shell"},
-    "unset": {"--shell"},
-    "list": set(),
-    "prompt": {"--format"},
-    "_dir": set(),
-}
-_FLAGS = {
-    "use": {"--profile-only"},
-    "unset": set(),
-    "list": {"--json"},
-    "prompt": set(),
-    "_dir": set(),
-}
-
-
-def _parse(verb: str, args: list[str]) -> tuple[list[str], dict[str, str], set[str]] | None:
-    positional: list[str] = []
-    options: dict[str, str] = {}
-    flags: set[str] = set()
-    it = iter(args)
-    for arg in it:
-        if arg.startswith("-") and arg != "-":
-            name, eq, value = arg.partition("=")
-            if name in _OPTIONS[verb]:
-                if not eq:
-                    value = next(it, "")
-                if not value:
-                    return None
-                options[name] = value
-            elif name in _FLAGS[verb] and not eq:
-                flags.add(name)
-            else:
-                return None
-        else:
-            positional.append(arg)
-    return positional, options, flags
+from awsenv import verbs
 
 
 def run(argv: list[str]) -> int | None:
     verb = argv[0]
-    parsed = _parse(verb, argv[1:])
+    parsed = verbs.parse(verb, argv[1:])
     if parsed is None:
         return None
     positional, options, flags = parsed
     if verb == "list":
-        return None if positional else _list(as_json="--json" in flags)
+        return None if positional else _list(as_json="as_json" in flags)
     if verb == "prompt":
-        return None if positional else _prompt(options.get("--format"))
+        return None if positional else _prompt(options.get("fmt"))
+    if verb == "init":
+        if len(positional) != 1:
+            return None
+        from awsenv import initfile
+
+        text = initfile.command(
+            positional[0],
+            prompt=options.get("prompt"),
+            cached="cached" in flags,
+            save="save" in flags,
+        )
+        sys.stdout.write(text)
+        return 0
     if (verb == "_dir" and len(positional) > 1) or (verb == "unset" and positional):
         return None
     if verb == "use":
         # PROFILE or --profile PROFILE; both at once, `-` or neither are typer's.
-        if "--profile" in options:
-            positional.append(options["--profile"])
+        if "profile_option" in options:
+            positional.append(options["profile_option"])
         if len(positional) != 1 or positional[0] == "-":
             return None
-    from awsenv import shells, switch  # here, not above: `list` and `prompt` need neither
+    from awsenv import shells, switch  # here, not above: `list`, `prompt`, `init` need neither
 
-    shell = shells.check(options["--shell"]) if "--shell" in options else shells.detect()
+    shell = shells.check(options["shell"]) if "shell" in options else shells.detect()
     if verb == "_dir":
         from awsenv import dirs
 
@@ -77,8 +57,8 @@ def run(argv: list[str]) -> int | None:
         changes = switch.use(
             positional[0],
             os.environ,
-            region=options.get("--region"),
-            profile_only="--profile-only" in flags,
+            region=options.get("region"),
+            profile_only="profile_only" in flags,
         )
     else:
         changes = switch.unset_changes(os.environ)
@@ -88,8 +68,6 @@ def run(argv: list[str]) -> int | None:
 
 def _list(*, as_json: bool) -> int:
     """`awsenv list` without typer, whose import alone would cost more than the listing."""
-    import sys
-
     from awsenv import inventory
     from awsenv.config import AwsConfig
     from awsenv.timefmt import utc_now

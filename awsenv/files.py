@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import json
 import os
 import stat
 from pathlib import Path
@@ -74,6 +73,12 @@ def _check_private(path: Path, info: os.stat_result) -> None:
         raise RefusedFile(path, "is writable by other users")
 
 
+def cache_dir() -> Path:
+    """awsenv's cache directory: $XDG_CACHE_HOME/awsenv, else ~/.cache/awsenv (as the shell
+    integration and completions work it out too)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "awsenv"
+
+
 def ensure_private_dir(path: Path) -> None:
     """Create `path` (and parents) as 0700; an existing directory keeps its mode."""
     if not path.is_dir():
@@ -129,6 +134,8 @@ def write_private(path: Path, data: str) -> None:
 
 def write_json(path: Path, value: dict[str, Any]) -> None:
     """Write `value` as botocore's JSONFileCache does: json.dumps defaults, no newline."""
+    import json  # here: `init` writes files but no JSON, and json costs it a few ms
+
     write_private(path, json.dumps(value))
 
 
@@ -141,6 +148,8 @@ def read_json(path: Path, *, private: bool = True) -> dict[str, Any] | None:
     text = read_text(path, limit=MAX_CACHE, private=private)
     if text is None:
         return None
+    import json
+
     value = json.loads(text)
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")

@@ -94,40 +94,56 @@ def executable() -> str:
 
 
 def init_script(shell: str, exe: str | None = None, prompt: str | None = None) -> str:
-    """What `eval "$(awsenv init SHELL)"` runs: the program's path, then the integration.
+    """What `eval "$(awsenv init SHELL)"` runs: the program's path and the completion script's,
+    then the integration, then what the completion needs at start (the rest loads on first use).
 
     `prompt` (left or right) also puts the prompt segment into the shell's prompt.
     """
     check(shell)
-    path = exe or executable()
-    assign = (
-        f"set -g __awsenv_exe {quote(shell, path)}"
-        if shell == "fish"
-        else (f"__awsenv_exe={quote(shell, path)}")
-    )
+    assign = [
+        _set_global(shell, "__awsenv_exe", exe or executable()),
+        _set_global(shell, "__awsenv_completion", str(completion_file(shell))),
+    ]
     body = (source_dir() / f"awsenv.{shell}").read_text(encoding="utf-8")
     if prompt is not None:
         from awsenv.prompt import install_line
 
         body += install_line(shell, prompt)
-    return f"{assign}\n{body}{completion_script(shell)}"
+    return "".join(assign) + body + _completion_at_start(shell)
 
 
-def completion_script(shell: str) -> str:
-    """The checked-in completions/awsenv.SHELL (shipped as awsenv/completion), for `init`.
+def _set_global(shell: str, name: str, value: str) -> str:
+    if shell == "fish":
+        return f"set -g {name} {quote(shell, value)}\n"
+    return f"{name}={quote(shell, value)}\n"
+
+
+# In complete.bash and complete.zsh, the registration that `init` runs at start follows this.
+_AT_START = "# `awsenv init` runs what follows at start"
+
+
+def _completion_at_start(shell: str) -> str:
+    """The end of the completion script that registers it (fish finds it on its own, through
+    fish_complete_path).
 
     Also makes the directory where the script caches profile names, which the shell cannot
     create without starting a process.
     """
     import contextlib
 
-    from awsenv.files import ensure_private_dir
+    from awsenv.files import cache_dir, ensure_private_dir
 
-    cache_home = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
     with contextlib.suppress(OSError):  # no cache then; completion still works
-        ensure_private_dir(Path(cache_home) / "awsenv")
-    path = Path(__file__).resolve().parent / "completion" / f"awsenv.{shell}"
-    return path.read_text(encoding="utf-8")
+        ensure_private_dir(cache_dir())
+    if shell == "fish":
+        return ""
+    text = completion_file(shell).read_text(encoding="utf-8")
+    return text[text.rindex(_AT_START) :]
+
+
+def completion_file(shell: str) -> Path:
+    """The checked-in completions/awsenv.SHELL (shipped as awsenv/completion)."""
+    return Path(__file__).resolve().parent / "completion" / f"awsenv.{shell}"
 
 
 _code_out: TextIO | None = None

@@ -8,8 +8,8 @@ which a script has not: the loop calls the hook after each cd, as bash would bef
 prompt, and without the check it is the same hook with that part taken out (its other part,
 the prompt segment's, is bench/prompt.py's). zsh and fish run interactively (-i), as their
 hooks only run there. Each figure is the
-best of RUNS runs: other load only ever adds time. Goal (issue 4): under 50 µs per cd in bash
-and zsh.
+best of RUNS runs: other load only ever adds time. Goals: under 50 µs per cd in bash and zsh
+(issue 4), under 100 µs in fish (issue 10).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ DEPTHS = (8, 12)  # of the directories cd'ed into, below /
 GOAL_DEPTH = 8
 RUNS = 15
 GOAL_US = 50.0
+FISH_GOAL_US = 100.0  # issue 10
 
 # {init} loads the integration (bash's in both cases); {hook} is the call bash's prompt makes.
 SCRIPTS = {
@@ -135,8 +136,9 @@ def main() -> None:
                 cases = {hooked: min(runs) / CDS for hooked, runs in samples.items()}
                 cost = cases[True] - cases[False]
                 goal = ""
-                if shell != "fish" and depth == GOAL_DEPTH:
-                    goal = "met" if cost < GOAL_US else "NOT met"
+                if depth == GOAL_DEPTH:
+                    limit = FISH_GOAL_US if shell == "fish" else GOAL_US
+                    goal = "met" if cost < limit else "NOT met"
                 rows.append(
                     (
                         shell,
@@ -156,7 +158,7 @@ def main() -> None:
                 "µs/cd without the check",
                 "µs/cd with it",
                 "check µs/cd",
-                f"< {GOAL_US:.0f} µs at depth {GOAL_DEPTH}",
+                f"< {GOAL_US:.0f} µs (fish {FISH_GOAL_US:.0f}) at depth {GOAL_DEPTH}",
             ),
             rows,
         )

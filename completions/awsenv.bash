@@ -68,7 +68,7 @@ __awsenv_comp_spec() {
             ;;
         'init')
             __awsenv_subs=''
-            __awsenv_opts='--prompt=text --help'
+            __awsenv_opts='--prompt=text --cached --save --help'
             __awsenv_args=':bash:zsh:fish'
             ;;
         'list')
@@ -468,4 +468,6 @@ _awsenv() {
     return 0
 }
 
+# `awsenv init` runs what follows at start, after a _awsenv that loads this script on first
+# use; the rest of the script is only read when awsenv is completed.
 complete -F _awsenv awsenv

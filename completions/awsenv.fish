@@ -163,6 +163,8 @@ complete -c awsenv -n '__awsenv_comp_options export' -l 'format' -x -a 'env env-
 complete -c awsenv -n '__awsenv_comp_options export' -l 'help' -d 'Show this message and exit'
 complete -c awsenv -n '__awsenv_comp_argument 1 export' -a '(__awsenv_complete_profiles)'
 complete -c awsenv -n '__awsenv_comp_options init' -l 'prompt' -x -d 'show the segment in the left or right prompt'
+complete -c awsenv -n '__awsenv_comp_options init' -l 'cached' -d 'print the rc line that loads a saved copy of the integration, starting no process'
+complete -c awsenv -n '__awsenv_comp_options init' -l 'save' -d 'also save the integration where the --cached line loads it from'
 complete -c awsenv -n '__awsenv_comp_options init' -l 'help' -d 'Show this message and exit'
 complete -c awsenv -n '__awsenv_comp_argument 1 init' -a 'bash zsh fish'
 complete -c awsenv -n '__awsenv_comp_options list' -l 'json' -d 'one JSON array'

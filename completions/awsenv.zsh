@@ -166,6 +166,8 @@ _awsenv_export() {
 _awsenv_init() {
     _arguments -s -S \
         '--prompt=[show the segment in the left or right prompt]:prompt: ' \
+        '--cached[print the rc line that loads a saved copy of the integration, starting no process]' \
+        '--save[also save the integration where the --cached line loads it from]' \
         '--help[Show this message and exit]' \
         '1:shell:(bash zsh fish)'
 }
@@ -370,6 +372,8 @@ __awsenv_complete_command_line() {
     _normal
 }
 
+# `awsenv init` runs what follows at start, after a _awsenv that loads this script on first
+# use; the rest of the script is only read when awsenv is completed.
 if (( ${+functions[compdef]} )); then
     compdef _awsenv awsenv
 else

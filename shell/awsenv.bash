@@ -358,11 +358,25 @@ __awsenv_install_debug_trap() {
 
 __awsenv_install_hooks
 # A plain `trap` in $( ) outside any function is the only way to read the trap already set.
+# That subshell is a process, so a new shell first asks whether there is one: `trap -p` fails
+# to write it to /dev/full (without /dev/full the redirection fails, and the subshell reads).
 if [[ $- == *i* && -z "${bash_preexec_imported-}${__bp_imported-}" ]]; then
-    __awsenv_install_debug_trap "$(trap -p DEBUG)"
+    if builtin trap -p DEBUG >/dev/full 2>/dev/null; then
+        __awsenv_install_debug_trap ""
+    else
+        __awsenv_install_debug_trap "$(trap -p DEBUG)"
+    fi
 fi
 
 # `awsenv init SHELL --prompt left` ends with this call. bash has no right-hand prompt.
 __awsenv_prompt_install() {
     [[ "${PS1-}" == *AWSENV_PROMPT* ]] || PS1='${AWSENV_PROMPT:+$AWSENV_PROMPT }'"${PS1-}"
+}
+
+# --- awsenv: completion, loaded on first use -----------------------------------------------
+# Reading the completion script would cost a new shell as much as the rest of this file, so
+# `awsenv init` registers only this _awsenv at start: the first completion sources the script
+# ($__awsenv_completion, set by `init`), whose _awsenv replaces this one, and completes.
+_awsenv() {
+    builtin source "${__awsenv_completion-}" && _awsenv "$@"
 }

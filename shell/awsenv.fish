@@ -29,9 +29,25 @@ end
 set -q __awsenv_dir_file; or set -g __awsenv_dir_file .
 set -q __awsenv_dir_restore; or set -g __awsenv_dir_restore ''
 
-function __awsenv_dir_check
-    # Top-down from /, the last file found is the nearest. `read -z` splits $PWD without a
-    # command substitution, which would also split a directory name at a newline.
+# The walk, for fish >= 3.5, in two builtins: the candidates are $PWD/.awsenv and the same
+# with `/..` appended up to 15 times, resolved lexically by `path normalize` (so the parent of
+# a symlinked directory is the one in $PWD, as in bash and zsh; extra `..` stop at /), and one
+# `path filter` tests them all, nearest first. Deeper directories walk level by level.
+set -g __awsenv_dir_ups '' /.. /../.. /../../.. /../../../.. /../../../../.. /../../../../../.. /../../../../../../.. /../../../../../../../.. /../../../../../../../../.. /../../../../../../../../../.. /../../../../../../../../../../.. /../../../../../../../../../../../.. /../../../../../../../../../../../../.. /../../../../../../../../../../../../../.. /../../../../../../../../../../../../../../..
+function __awsenv_dir_check_path
+    if string match -q -- '/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*/*' $PWD
+        __awsenv_dir_check_test
+        return 0
+    end
+    set -l found ''
+    if path normalize -Z -- $PWD$__awsenv_dir_ups/.awsenv | path filter -z -q -f
+        set found (path normalize -Z -- $PWD$__awsenv_dir_ups/.awsenv | path filter -z -Z -f | string split0)[1]
+    end
+    test "$found" = "$__awsenv_dir_file"; or __awsenv_dir_change $found
+end
+
+# The walk, for older fish: top-down from /, the last file found is the nearest.
+function __awsenv_dir_check_test
     set -l found ''
     set -l dir ''
     test -f /.awsenv; and set found /.awsenv
@@ -41,7 +57,18 @@ function __awsenv_dir_check
         set dir "$dir/$part"
         test -f "$dir/.awsenv"; and set found "$dir/.awsenv"
     end
-    test "$found" = "$__awsenv_dir_file"; and return 0
+    test "$found" = "$__awsenv_dir_file"; or __awsenv_dir_change $found
+end
+
+functions -q __awsenv_dir_check; and functions -e __awsenv_dir_check
+if builtin -q path
+    functions -c __awsenv_dir_check_path __awsenv_dir_check
+else
+    functions -c __awsenv_dir_check_test __awsenv_dir_check
+end
+
+# The nearest file is now $argv[1] (empty: none): put back what the shell had, then apply it.
+function __awsenv_dir_change --argument-names found
     set -g __awsenv_dir_file $found
     if test -n "$__awsenv_dir_restore"
         eval $__awsenv_dir_restore
@@ -84,10 +111,17 @@ end
 # renewed by `awsenv use`, through the cached SSO token; a failed renewal leaves one line on
 # stderr and the command still runs. The format language and the states are those of
 # awsenv/prompt.py (`awsenv prompt`).
+#
+# fish has no clock builtin and a command substitution costs it about as much as the rest of a
+# prompt, so the hooks do not read the clock: they read a tick (the whole seconds of
+# /proc/uptime, one `read`) and compare it with the tick at which the segment must be rebuilt
+# (__awsenv_prompt_due) or the keys fall due (__awsenv_renew_due), both worked out with the
+# clock by each rebuild. A change of any input marks both due at once (__awsenv_stale).
 set -q AWSENV_PROMPT; or set -g AWSENV_PROMPT ''
-set -g __awsenv_prompt_key ''
 set -g __awsenv_prompt_next 0
+set -g __awsenv_prompt_due 0
 set -g __awsenv_renew_at 0
+set -g __awsenv_renew_due 0
 set -g __awsenv_renew_retry 0
 set -g __awsenv_never 4611686018427387904
 
@@ -117,17 +151,68 @@ else
     functions -c __awsenv_clock_uptime __awsenv_clock
 end
 
-function __awsenv_prompt_hook --on-event fish_prompt
+# The hooks' common case: one `read` and one `test`. Without /proc/uptime the tick is the clock.
+functions -q __awsenv_tick; and functions -e __awsenv_tick
+if test -r /proc/uptime
+    function __awsenv_prompt_hook --on-event fish_prompt
+        read -d . -l tick fraction </proc/uptime
+        test "$tick" -lt $__awsenv_prompt_due; or __awsenv_prompt_update
+    end
+
+    function __awsenv_preexec --on-event fish_preexec
+        read -d . -l tick fraction </proc/uptime
+        test "$tick" -lt $__awsenv_renew_due; or __awsenv_preexec_due $argv
+    end
+
+    function __awsenv_tick
+        read -d . -g __awsenv_tick fraction </proc/uptime
+    end
+else
+    function __awsenv_prompt_hook --on-event fish_prompt
+        __awsenv_clock
+        test $__awsenv_now -lt $__awsenv_prompt_due; or __awsenv_prompt_update
+    end
+
+    function __awsenv_preexec --on-event fish_preexec
+        __awsenv_clock
+        test $__awsenv_now -lt $__awsenv_renew_due; or __awsenv_preexec_due $argv
+    end
+
+    function __awsenv_tick
+        set -g __awsenv_tick $__awsenv_now
+    end
+end
+
+function __awsenv_stale --on-variable AWSENV_PROFILE --on-variable AWS_REGION \
+    --on-variable AWSENV_EXPIRATION --on-variable AWSENV_SSO_EXPIRATION \
+    --on-variable AWSENV_SSO_REFRESH_UNTIL --on-variable AWSENV_LOGIN_NEEDED \
+    --on-variable AWSENV_RENEW_WINDOW --on-variable AWSENV_PROMPT_FORMAT \
+    --on-variable AWSENV_PROMPT_COLORS --on-variable NO_COLOR
+    set -g __awsenv_prompt_due 0
+    set -g __awsenv_renew_due 0
+end
+
+# Rebuilds the segment and works out the ticks at which the hooks must look again: a second
+# early rather than late, as the tick and the clock may be a second apart. While a sign-in is
+# needed every command is looked at, for an `awsenv` command that clears it.
+function __awsenv_prompt_update
     if test -z "$AWSENV_PROFILE"
         set -g AWSENV_PROMPT ''
-        set -g __awsenv_prompt_key ''
+        set -g __awsenv_prompt_due $__awsenv_never
+        set -g __awsenv_renew_due $__awsenv_never
         return 0
     end
     __awsenv_clock
-    set -l key "$AWSENV_PROFILE|$AWS_REGION|$AWSENV_EXPIRATION|$AWSENV_SSO_EXPIRATION|$AWSENV_SSO_REFRESH_UNTIL|$AWSENV_LOGIN_NEEDED|$AWSENV_RENEW_WINDOW|$AWSENV_PROMPT_FORMAT|$AWSENV_PROMPT_COLORS|$NO_COLOR"
-    if test "$key" != "$__awsenv_prompt_key" -o $__awsenv_now -ge $__awsenv_prompt_next
-        set -g __awsenv_prompt_key $key
-        __awsenv_prompt_render $__awsenv_now
+    __awsenv_tick
+    __awsenv_prompt_render $__awsenv_now
+    set -l offset (math $__awsenv_tick - $__awsenv_now - 1)
+    set -g __awsenv_prompt_due (math $__awsenv_prompt_next + $offset)
+    if set -q AWSENV_LOGIN_NEEDED
+        set -g __awsenv_renew_due 0
+    else if test $__awsenv_renew_at -lt $__awsenv_never
+        set -g __awsenv_renew_due (math $__awsenv_renew_at + $offset)
+    else
+        set -g __awsenv_renew_due $__awsenv_never
     end
 end
 
@@ -149,6 +234,7 @@ function __awsenv_state_at --argument-names now
     set -g __awsenv_renew_at $__awsenv_never
     if test -n "$exp"
         set __awsenv_renew_at (math $exp - $window)
+        test $__awsenv_renew_at -ge $__awsenv_renew_retry; or set __awsenv_renew_at $__awsenv_renew_retry
         set left (math $exp - $now)
         if test "$AWSENV_LOGIN_NEEDED" = "$exp"
             set __awsenv_state login
@@ -291,12 +377,11 @@ function __awsenv_prompt_render --argument-names now
     set -g AWSENV_PROMPT $out
 end
 
-# Before each command ($argv[1], the line as typed): renew credentials near or past expiry,
-# unless the command is itself `awsenv use`, `unset`, `login` or `logout`. After a renewal found
-# that only a sign-in can help, AWSENV_LOGIN_NEEDED holds the expiry it gave up on, so the next
-# commands do not ask again; any `awsenv` command clears it. Other failures are retried after
-# 30 s.
-function __awsenv_preexec --on-event fish_preexec
+# Before a command ($argv[1], the line as typed) once the keys are due: renew them, unless the
+# command is itself `awsenv use`, `unset`, `login` or `logout`. After a renewal found that only
+# a sign-in can help, AWSENV_LOGIN_NEEDED holds the expiry it gave up on, so the next commands
+# do not ask again; any `awsenv` command clears it. Other failures are retried after 30 s.
+function __awsenv_preexec_due
     test -n "$AWSENV_PROFILE"; or return 0
     __awsenv_clock
     test $__awsenv_now -lt $__awsenv_renew_at; and not set -q AWSENV_LOGIN_NEEDED; and return 0
@@ -331,6 +416,7 @@ function __awsenv_renew
             set -gx AWSENV_LOGIN_NEEDED $AWSENV_EXPIRATION
         case '*'
             set -g __awsenv_renew_retry (math $__awsenv_now + 30)
+            set -g __awsenv_prompt_due 0
     end
 end
 
@@ -367,4 +453,15 @@ end
 
 function __awsenv_return
     return $argv[1]
+end
+
+# --- awsenv: completion, loaded on first use -----------------------------------------------
+# Reading the completion script would cost a new shell more than the rest of this file: fish
+# reads it from fish_complete_path the first time awsenv is completed. `init` sets
+# __awsenv_completion to its path.
+if set -q __awsenv_completion[1]
+    set -l dir (string replace -r '/[^/]*$' '' -- $__awsenv_completion)
+    if not contains -- $dir $fish_complete_path
+        set -g fish_complete_path $fish_complete_path $dir
+    end
 end

@@ -331,3 +331,11 @@ __awsenv_prompt_install() {
 typeset -ag precmd_functions preexec_functions
 precmd_functions=(${precmd_functions:#__awsenv_prompt_hook} __awsenv_prompt_hook)
 preexec_functions=(${preexec_functions:#__awsenv_preexec} __awsenv_preexec)
+
+# --- awsenv: completion, loaded on first use -----------------------------------------------
+# Reading the completion script would cost a new shell as much as the rest of this file, so
+# `awsenv init` registers only this _awsenv at start: the first completion sources the script
+# ($__awsenv_completion, set by `init`), whose _awsenv replaces this one, and completes.
+_awsenv() {
+    builtin source "${__awsenv_completion-}" && _awsenv "$@"
+}

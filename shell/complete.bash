@@ -331,4 +331,6 @@ _awsenv() {
     return 0
 }
 
+# `awsenv init` runs what follows at start, after a _awsenv that loads this script on first
+# use; the rest of the script is only read when awsenv is completed.
 complete -F _awsenv awsenv

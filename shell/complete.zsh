@@ -100,6 +100,8 @@ __awsenv_complete_command_line() {
     _normal
 }
 
+# `awsenv init` runs what follows at start, after a _awsenv that loads this script on first
+# use; the rest of the script is only read when awsenv is completed.
 if (( ${+functions[compdef]} )); then
     compdef _awsenv awsenv
 else

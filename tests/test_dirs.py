@@ -322,6 +322,31 @@ def test_profile_missing_from_config(
 
 
 @pytest.mark.parametrize("shell", SHELLS)
+def test_the_walk_goes_up_pwd_through_symlinks_and_deep_trees(
+    statics: Home, init_files: dict[str, Path], shell: str
+) -> None:
+    """The parents are those in $PWD, not the physical ones of a symlinked directory, in a tree
+    deeper than fish's one-builtin walk (15 levels) as well."""
+    home = statics
+    repo = home.path / "repo"
+    pinned(repo, "static-a\n", home)
+    deep = repo.joinpath(*(f"d{i}" for i in range(20)))
+    deep.mkdir(parents=True)
+    (home.path / "other").mkdir()
+    (home.path / "other" / "link").symlink_to(repo / "d0")
+    script = (
+        f'cd "{deep}"\nstate deep\n'
+        'cd "$HOME/other/link/d1"\nstate linked\n'
+        f'cd "{repo / "d0" / "d1"}"\nstate direct\n'
+        "cd /\nstate root\n"
+    )
+    result = run(home, init_files, shell, script)
+    assert result.returncode == 0, result.stderr
+    profiles = {name: state["profile"] for name, state in result.states.items()}
+    assert profiles == {"deep": "static-a", "linked": "", "direct": "static-a", "root": ""}
+
+
+@pytest.mark.parametrize("shell", SHELLS)
 def test_scripts_that_cd_switch_nothing(statics: Home, shell: str) -> None:
     """Only an interactive shell follows directories: a script's cd changes no credentials."""
     pinned(statics.path / "repo", "static-a\n", statics)

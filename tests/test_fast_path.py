@@ -86,3 +86,15 @@ def test_use_on_a_terminal_says_how_to_load_the_integration(home: Home) -> None:
     assert child.exitstatus == 0
     assert "export AWS_PROFILE='Company-1-ReadOnly';" in child.before
     assert 'load it with: eval "$(awsenv init ' in child.before
+
+
+@pytest.mark.parametrize(
+    "args", [["init", "zsh"], ["init", "bash", "--prompt", "left", "--save"], ["init", "fish"]]
+)
+def test_init_imports_nothing_heavy(home: Home, args: list[str]) -> None:
+    """What every new shell with the plain `eval "$(awsenv init SHELL)"` line runs."""
+    result = home.awsenv(*args, env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == 0, result.stderr
+    modules = imported(result.stderr)
+    assert "awsenv" in modules
+    assert not modules & HEAVY

@@ -217,7 +217,7 @@ def shell_script(shell: str, cases: list[str], now: int) -> str:
         if shell == "fish":
             lines += [f"set -e -g {n}" for n in INPUTS]
             lines += [f"set -gx {n} {quote(shell, v)}" for n, v in env.items()]
-            lines += ["set -g __awsenv_prompt_next 0", "__awsenv_prompt_hook"]
+            lines += ["set -g __awsenv_prompt_due 0", "__awsenv_prompt_hook"]
             lines.append("printf '%s\\0' $AWSENV_PROMPT")
         else:
             lines.append("unset " + " ".join(INPUTS))
@@ -269,9 +269,9 @@ def test_segment_is_cached_until_the_time_shown_ticks_over(home: Home, shell: st
         script = (
             f"set -gx AWSENV_PROFILE P; set -gx AWSENV_EXPIRATION {exp}; __awsenv_prompt_hook\n"
             "set -l first $__awsenv_prompt_next; set -g AWSENV_PROMPT cached\n"
-            "__awsenv_prompt_hook; set -l kept $AWSENV_PROMPT; set -g __awsenv_prompt_next 0\n"
+            "__awsenv_prompt_hook; set -l kept $AWSENV_PROMPT; set -g __awsenv_prompt_due 0\n"
             "__awsenv_prompt_hook; set -l again $AWSENV_PROMPT\n"
-            f"set -gx AWSENV_EXPIRATION {at_window}; set -g __awsenv_prompt_next 0\n"
+            f"set -gx AWSENV_EXPIRATION {at_window}; set -g __awsenv_prompt_due 0\n"
             "__awsenv_prompt_hook\n"
             "printf '%s|' $first $kept $again $__awsenv_prompt_next\n"
         )

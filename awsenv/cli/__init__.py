@@ -5,9 +5,11 @@ Each module below registers its commands on `app` when imported.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+from awsenv import verbs
 
 app = typer.Typer(
     name="awsenv",
@@ -27,10 +29,15 @@ ProfileOption = Annotated[
         "--profile", metavar="PROFILE", help="the profile, as the AWS CLI's option names it"
     ),
 ]
-ShellOption = Annotated[
-    str | None,
-    typer.Option("--shell", help="bash, zsh or fish (default: the calling shell)"),
-]
+
+
+def hot(verb: str, param: str) -> Any:
+    """The typer option of a hot verb's parameter, as awsenv/verbs.py declares it."""
+    option = verbs.HOT[verb][param]
+    return typer.Option(option.name, help=option.help)
+
+
+ShellOption = Annotated[str | None, typer.Option(verbs.SHELL.name, help=verbs.SHELL.help)]
 
 
 def _print_version(value: bool) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from awsenv import __version__, inventory, profilearg, shells, switch, ui
-from awsenv.cli import ProfileOption, ShellOption, app
+from awsenv.cli import ProfileOption, ShellOption, app, hot
 from awsenv.config import AwsConfig, SsoTarget, session_target, sso_target
 from awsenv.errors import AwsenvError, ConfigError
 from awsenv.timefmt import humanize, utc_now
@@ -31,24 +31,27 @@ def _given_or_default(profile: str | None, option: str | None) -> str | None:
 @app.command()
 def init(
     shell: Annotated[str, typer.Argument(help="bash, zsh or fish")],
-    prompt: Annotated[
-        str | None,
-        typer.Option("--prompt", help="show the segment in the left or right prompt"),
-    ] = None,
+    prompt: Annotated[str | None, hot("init", "prompt")] = None,
+    cached: Annotated[bool, hot("init", "cached")] = False,
+    save: Annotated[bool, hot("init", "save")] = False,
 ) -> None:
-    """Print the shell integration: add `eval "$(awsenv init SHELL)"` to your rc file."""
-    print(shells.init_script(shell, prompt=prompt), end="")
+    """Print the shell integration: add `eval "$(awsenv init SHELL)"` to your rc file.
+
+    Or add what `awsenv init SHELL --cached` prints: it loads a saved copy of the integration,
+    so that a new shell starts no process for awsenv.
+    """
+    from awsenv import initfile
+
+    print(initfile.command(shell, prompt=prompt, cached=cached, save=save), end="")
 
 
 @app.command()
 def use(
     profile: Annotated[str | None, typer.Argument(help="the profile to switch to")] = None,
-    profile_option: ProfileOption = None,
-    region: Annotated[str | None, typer.Option(help="override the profile's region")] = None,
-    shell: ShellOption = None,
-    profile_only: Annotated[
-        bool, typer.Option("--profile-only", help="export AWS_PROFILE but no keys")
-    ] = False,
+    profile_option: Annotated[str | None, hot("use", "profile_option")] = None,
+    region: Annotated[str | None, hot("use", "region")] = None,
+    shell: Annotated[str | None, hot("use", "shell")] = None,
+    profile_only: Annotated[bool, hot("use", "profile_only")] = False,
 ) -> None:
     """Switch this shell to PROFILE (signing in when its SSO session has expired).
 
@@ -66,7 +69,7 @@ def use(
 
 
 @app.command()
-def unset(shell: ShellOption = None) -> None:
+def unset(shell: Annotated[str | None, hot("unset", "shell")] = None) -> None:
     """Remove from this shell every variable awsenv set."""
     shells.emit(shells.render(_shell(shell), switch.unset_changes(os.environ)))
 
@@ -93,9 +96,7 @@ def current(
 
 
 @app.command("list")
-def list_profiles(
-    as_json: Annotated[bool, typer.Option("--json", help="one JSON array")] = False,
-) -> None:
+def list_profiles(as_json: Annotated[bool, hot("list", "as_json")] = False) -> None:
     """Every profile: kind, account, role, region and SSO session state."""
     # The plain forms take the typer-free path in awsenv/fast.py; this serves the rest.
     rows = inventory.rows(AwsConfig.load(), utc_now())
