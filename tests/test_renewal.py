@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -362,3 +363,28 @@ def test_bash_preexec_users_get_their_arrays(home: Home) -> None:
     assert lines[:2] == ["__awsenv_prompt_hook mine", "__awsenv_preexec"]
     assert "__awsenv_prompt_hook" not in lines[2]
     assert lines[3:] == ["mine"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_keys_shorter_than_the_window_are_renewed_once_expired(home: Home, shell: str) -> None:
+    """5-second keys with the default 300 s window are due as soon as they are issued: the
+    command right after a renewal uses them as they are, and a command after they expired gets
+    fresh ones first (not 30 s after the renewal)."""
+    home.emulator.knobs.update({"role_credentials_ttl": 5})
+    session = Session.terminal(shell, home)
+    assert session.run(f"awsenv use {PROFILE}")[0] == 0
+    session.run("true")  # due at once: renewed
+    renewed = session.key
+    calls = len(home.emulator.calls("GetRoleCredentials"))
+    assert calls == 2
+    session.run("true")
+    assert session.key == renewed
+    assert len(home.emulator.calls("GetRoleCredentials")) == calls
+
+    time.sleep(6)
+    code, output = session.run("awsenv whoami")
+    assert code == 0, output
+    assert session.key != renewed
+    assert last_caller_key(home) == session.key
+    assert len(home.emulator.calls("GetRoleCredentials")) == calls + 1
+    session.close()
