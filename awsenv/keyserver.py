@@ -46,6 +46,7 @@ SHADOWING_VARS = (
 )
 # After a failed renewal, the next try; sooner when the keys expire before.
 RETRY = 30.0
+WAKE = 30.0
 
 
 def profile_keys(name: str) -> Credentials:
@@ -171,27 +172,35 @@ class KeyServer:
         self._http.server_close()
 
     def _renew_loop(self) -> None:
-        may_sign_in = True
-        while not self._stopped.wait(max(0.0, (self._due - utc_now()).total_seconds())):
+        failing = False  # said once, then not again until renewals work again
+        while not self._stopped.wait(self._sleep()):
+            if utc_now() < self._due:
+                continue
             try:
                 creds = self._fetch()
-            except (LoginRequired, LoginDenied) as exc:
-                if may_sign_in:
-                    # As the shell hooks do: one question, then no more until the user signs in
-                    # (any `awsenv login`), which the next try finds in the cache.
-                    ui.say(f"exec --server: {exc}; keys of {self.profile} {self._left()}")
-                    may_sign_in = False
-                    _never_sign_in()
-                self._due = self._retry_at()
-                continue
             except Exception as exc:  # the thread must go on: COMMAND still needs keys
+                if isinstance(exc, LoginRequired | LoginDenied):
+                    # As the shell hooks do: one question, then no more until the user signs
+                    # in (any `awsenv login`), which the next try finds in the cache.
+                    _never_sign_in()
                 reason = exc if isinstance(exc, AwsenvError) else f"{type(exc).__name__}: {exc}"
-                ui.say(f"exec --server: renewing the keys of {self.profile} failed: {reason}")
+                if not failing:
+                    failing = True
+                    left = self._left()
+                    ui.say(f"exec --server: cannot renew {self.profile}'s keys ({reason}); {left}")
                 self._due = self._retry_at()
                 continue
+            if failing:
+                ui.say(f"exec --server: {self.profile}'s keys are renewed again")
+                failing = False
             with self._lock:
                 self._creds = creds
             self._due = renew_at(creds, utc_now())
+
+    def _sleep(self) -> float:
+        """Until the renewal is due, checked at least every WAKE seconds: the monotonic clock
+        of the wait stands still while a laptop sleeps, the keys' expiry does not."""
+        return min(WAKE, max(0.0, (self._due - utc_now()).total_seconds()))
 
     def _retry_at(self) -> datetime:
         now = utc_now()
@@ -206,7 +215,9 @@ class KeyServer:
             expiration = self._creds.expiration
         assert expiration is not None
         left = (expiration - utc_now()).total_seconds()
-        return f"expire in {humanize(left)}" if left > 0 else "have expired"
+        if left <= 0:
+            return "they have expired"
+        return f"they expire in {humanize(left) if left >= 60 else f'{int(left)}s'}"
 
 
 def _never_sign_in() -> None:

@@ -264,3 +264,59 @@ def test_profiles_the_endpoint_cannot_serve_are_refused(home: Home) -> None:
 
     both = home.awsenv("exec", "--server", "--profile-only", PROFILE, "--", "true")
     assert both.returncode == 2
+
+
+# Runs inside `exec --server`: one STS call per line read, its outcome printed.
+CALLER = """
+import sys, boto3
+sts = boto3.client("sts")
+for line in sys.stdin:
+    try:
+        print("ok", sts.get_caller_identity()["Account"], flush=True)
+    except Exception as exc:
+        print("failed", type(exc).__name__, flush=True)
+"""
+
+
+def test_a_lapsed_session_is_said_once_and_a_sign_in_elsewhere_revives_the_keys(
+    home: Home,
+) -> None:
+    """Renewals follow the auto-login rule of `use` (here: never sign in), say once why they
+    fail, and find the session that `awsenv login` creates meanwhile."""
+    assert home.awsenv("login", PROFILE).returncode == 0
+    home.emulator.knobs.update({"role_credentials_ttl": 5})
+    process = subprocess.Popen(
+        [AWSENV, "exec", "--server", PROFILE, "--", sys.executable, "-c", CALLER],
+        env=home.environ({"AWSENV_AUTO_LOGIN": "never"}),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin and process.stdout and process.stderr
+
+    def call() -> str:
+        assert process.stdin and process.stdout
+        process.stdin.write("call\n")
+        process.stdin.flush()
+        return process.stdout.readline()
+
+    assert call() == "ok 222233334444\n"
+    home.emulator.expire("access_tokens")
+    home.emulator.expire("refresh_tokens")
+    said = process.stderr.readline()
+    assert said.startswith(f"awsenv: exec --server: cannot renew {PROFILE}'s keys (")
+    assert f"run: awsenv login {PROFILE}" in said
+    time.sleep(6)
+    assert call() == "failed CredentialRetrievalError\n"
+
+    assert home.awsenv("login", PROFILE).returncode == 0
+    assert (
+        process.stderr.readline() == f"awsenv: exec --server: {PROFILE}'s keys are renewed again\n"
+    )
+    assert call() == "ok 222233334444\n"
+    process.stdin.close()
+    assert process.wait(timeout=30) == 0
+    assert process.stderr.read() == ""
+    # Only the two `awsenv login` signed in.
+    assert len(home.emulator.calls("Authorize")) == 2
