@@ -10,6 +10,7 @@ ECS's credential endpoint. They fetch again once the keys they hold are near exp
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import os
 import secrets
@@ -25,6 +26,7 @@ from awsenv.credentials import REUSE_WINDOW, Credentials, resolve
 from awsenv.errors import AwsenvError, ConfigError, LoginDenied, LoginRequired, UsageError
 from awsenv.timefmt import cache_format, humanize, utc_now
 
+LOOPBACK = "127.0.0.1"
 PATH = "/credentials"
 URI_VAR = "AWS_CONTAINER_CREDENTIALS_FULL_URI"
 TOKEN_VAR = "AWS_CONTAINER_AUTHORIZATION_TOKEN"
@@ -65,15 +67,37 @@ def profile_keys(name: str) -> Credentials:
     return creds
 
 
-def run(name: str, argv: list[str], environ: Mapping[str, str], region: str | None) -> int:
-    """Run COMMAND with the endpoint serving profile `name`; its status (-N: signal N)."""
+def run(
+    name: str,
+    argv: list[str],
+    environ: Mapping[str, str],
+    region: str | None,
+    listen: str = LOOPBACK,
+) -> int:
+    """Run COMMAND with the endpoint serving profile `name` on the IPv4 address `listen`; its
+    status (-N: signal N)."""
+    address = listen_address(listen)
     config = AwsConfig.load(environ)
     profile = config.profile(name)
     check_default_profile(config)
     creds = profile_keys(profile.name)
     recent.remember(profile.name)
-    with KeyServer(profile.name, creds, lambda: profile_keys(profile.name)) as server:
+    with KeyServer(profile.name, creds, lambda: profile_keys(profile.name), address) as server:
         return child.run(argv, server.environ(environ, region or profile.region))
+
+
+def listen_address(text: str) -> str:
+    """An IPv4 address of this host to listen on; never all of them (plain HTTP: the keys
+    would be readable on every network the host is on)."""
+    try:
+        address = ipaddress.IPv4Address(text)
+    except ValueError:
+        raise UsageError(
+            f"--listen {text}: not an IPv4 address", hint="127.0.0.1, or 169.254.170.2 (ECS's)"
+        ) from None
+    if address.is_unspecified:
+        raise UsageError(f"--listen {text}: every address of this host, keys in plain HTTP")
+    return str(address)
 
 
 def check_default_profile(config: AwsConfig) -> None:
@@ -110,13 +134,14 @@ def document(creds: Credentials) -> bytes:
 
 
 class KeyServer:
-    """The endpoint on 127.0.0.1 (random port) and the thread that renews its keys."""
+    """The endpoint (127.0.0.1 unless told, random port) and the thread renewing its keys."""
 
     def __init__(
         self,
         profile: str,
         creds: Credentials,
         fetch: Callable[[], Credentials],
+        address: str = LOOPBACK,
     ) -> None:
         self.profile = profile
         self.token = secrets.token_urlsafe(32)
@@ -125,7 +150,8 @@ class KeyServer:
         self._creds = creds
         self._due = renew_at(creds, utc_now())
         self._stopped = threading.Event()
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._address = address
+        self._http = ThreadingHTTPServer((address, 0), _handler(self))
         self._http.daemon_threads = True
         self._threads = [
             threading.Thread(target=self._http.serve_forever, daemon=True),
@@ -134,7 +160,7 @@ class KeyServer:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._http.server_address[1]}{PATH}"
+        return f"http://{self._address}:{self._http.server_address[1]}{PATH}"
 
     def environ(self, base: Mapping[str, str], region: str | None) -> dict[str, str]:
         """`base` for COMMAND: the endpoint and region in; out, everything that would shadow

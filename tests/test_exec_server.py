@@ -266,6 +266,25 @@ def test_profiles_the_endpoint_cannot_serve_are_refused(home: Home) -> None:
     assert both.returncode == 2
 
 
+def test_listen_takes_one_ipv4_address_and_never_all(home: Home) -> None:
+    script = (
+        "import os, boto3\n"
+        "print(os.environ['AWS_CONTAINER_CREDENTIALS_FULL_URI'].rsplit(':', 1)[0])\n"
+        "print(boto3.client('sts').get_caller_identity()['Account'])\n"
+    )
+    argv = ["--", sys.executable, "-c", script]
+    # Any loopback address is one the SDKs accept for plain HTTP.
+    result = home.awsenv("exec", "--server", "--listen", "127.0.0.2", PROFILE, *argv)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "http://127.0.0.2\n222233334444\n"
+    for bad in ("0.0.0.0", "localhost", "::1"):
+        refused = home.awsenv("exec", "--server", "--listen", bad, PROFILE, "--", "true")
+        assert refused.returncode == 2, bad
+        assert refused.stderr.startswith(f"awsenv: --listen {bad}: "), refused.stderr
+    alone = home.awsenv("exec", "--listen", "127.0.0.2", PROFILE, "--", "true")
+    assert (alone.returncode, alone.stderr) == (2, "awsenv: --listen goes with --server\n")
+
+
 # Runs inside `exec --server`: one STS call per line read, its outcome printed.
 CALLER = """
 import sys, boto3

@@ -46,6 +46,12 @@ def exec_(
             help="no keys either: serve them from 127.0.0.1, renewed while COMMAND runs",
         ),
     ] = False,
+    listen: Annotated[
+        str | None,
+        typer.Option(
+            help="with --server: listen on this IPv4 address, not 127.0.0.1 (see the README)"
+        ),
+    ] = None,
 ) -> None:
     """Run COMMAND with PROFILE's credentials (`awsenv exec [OPTIONS] PROFILE -- COMMAND`).
 
@@ -63,12 +69,15 @@ def exec_(
         )
     if not argv:
         argv = [os.environ.get("SHELL") or "/bin/sh"]
+    if listen is not None and not server:
+        raise UsageError("--listen goes with --server")
     if server:
         if profile_only:
             raise UsageError("--server and --profile-only exclude each other")
         from awsenv import keyserver
 
-        raise typer.Exit(child.end_like(keyserver.run(profile, argv, os.environ, region)))
+        status = keyserver.run(profile, argv, os.environ, region, listen or keyserver.LOOPBACK)
+        raise typer.Exit(child.end_like(status))
     changes = switch.use(profile, os.environ, region=region, profile_only=profile_only)
     environ = _applied(os.environ, changes)
     sys.stdout.flush()
