@@ -1,10 +1,10 @@
 """`exec --server`: a profile's role keys served to one command through the SDKs' container
 credential provider, and renewed from the SSO session for as long as the command runs.
 
-The SDKs read AWS_CONTAINER_CREDENTIALS_FULL_URI (plain HTTP only on a loopback address) and
-send AWS_CONTAINER_AUTHORIZATION_TOKEN as the Authorization header; the answer is the JSON of
-ECS's credential endpoint. They fetch again once the keys they hold are near expiry (botocore:
-15 minutes before), so the server keeps keys ready that are further from it than that.
+The SDKs read AWS_CONTAINER_CREDENTIALS_FULL_URI (plain HTTP only to a loopback address or
+ECS's) and send AWS_CONTAINER_AUTHORIZATION_TOKEN as the Authorization header; the answer is the
+JSON of ECS's credential endpoint. They fetch again once the keys they hold are near expiry
+(botocore: 15 minutes before), so the server renews its keys as that point comes.
 """
 
 from __future__ import annotations
@@ -151,7 +151,12 @@ class KeyServer:
         self._due = renew_at(creds, utc_now())
         self._stopped = threading.Event()
         self._address = address
-        self._http = ThreadingHTTPServer((address, 0), _handler(self))
+        try:
+            self._http = ThreadingHTTPServer((address, 0), _handler(self))
+        except OSError as exc:
+            raise UsageError(
+                f"--listen {address}: {exc.strerror}", hint="an address this host has"
+            ) from None
         self._http.daemon_threads = True
         self._threads = [
             threading.Thread(target=self._http.serve_forever, daemon=True),

@@ -277,7 +277,7 @@ def test_listen_takes_one_ipv4_address_and_never_all(home: Home) -> None:
     result = home.awsenv("exec", "--server", "--listen", "127.0.0.2", PROFILE, *argv)
     assert result.returncode == 0, result.stderr
     assert result.stdout == "http://127.0.0.2\n222233334444\n"
-    for bad in ("0.0.0.0", "localhost", "::1"):
+    for bad in ("0.0.0.0", "localhost", "::1", "192.0.2.1"):
         refused = home.awsenv("exec", "--server", "--listen", bad, PROFILE, "--", "true")
         assert refused.returncode == 2, bad
         assert refused.stderr.startswith(f"awsenv: --listen {bad}: "), refused.stderr
