@@ -152,12 +152,11 @@ class KeyServer:
         self._stopped = threading.Event()
         self._address = address
         try:
-            self._http = ThreadingHTTPServer((address, 0), _handler(self))
+            self._http = _Server((address, 0), _handler(self))
         except OSError as exc:
             raise UsageError(
                 f"--listen {address}: {exc.strerror}", hint="an address this host has"
             ) from None
-        self._http.daemon_threads = True
         self._threads = [
             threading.Thread(target=self._http.serve_forever, daemon=True),
             threading.Thread(target=self._renew_loop, daemon=True),
@@ -249,6 +248,14 @@ class KeyServer:
         if left <= 0:
             return "they have expired"
         return f"they expire in {humanize(left) if left >= 60 else f'{int(left)}s'}"
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client gone before its answer (an SDK timing out) retries by itself; stderr
+        belongs to COMMAND, and a traceback to no one."""
 
 
 def _never_sign_in() -> None:
