@@ -58,7 +58,7 @@ __awsenv_comp_spec() {
             ;;
         'exec')
             __awsenv_subs=''
-            __awsenv_opts='--profile=profile --region=text --profile-only --help'
+            __awsenv_opts='--profile=profile --region=text --profile-only --server --listen=text --help'
             __awsenv_args='profile command'
             ;;
         'export')

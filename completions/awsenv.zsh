@@ -152,6 +152,8 @@ _awsenv_exec() {
         '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--region=[override the profile'\''s region]:region: ' \
         '--profile-only[set AWS_PROFILE but no keys]' \
+        '--server[no keys either\: serve them from 127.0.0.1, renewed while COMMAND runs]' \
+        '--listen=[with --server\: listen on this IPv4 address, not 127.0.0.1 (see the README)]:listen: ' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles' \
         '*::command:__awsenv_complete_command_line 1'

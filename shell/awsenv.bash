@@ -266,7 +266,8 @@ __awsenv_prompt_render() {
 # `awsenv use`, `unset`, `login` or `logout`. A renewal that finds only a sign-in can help
 # exports AWSENV_LOGIN_NEEDED (the expiry it gave up on), which holds renewals off and shows
 # in the prompt until an awsenv command clears it. After any other attempt the next waits
-# 30 s: after a failure, or keys still due (a renewal window longer than their life).
+# 30 s: after a failure, or keys still due (a renewal window longer than their life), which
+# wait only until they expire if that is sooner.
 __awsenv_preexec() {
     local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}" word verb rest
     local now=$((__awsenv_now))
@@ -287,7 +288,7 @@ __awsenv_preexec() {
 # renewal falls due: the DEBUG trap is back to its single comparison for the rest of the line.
 # Meanwhile nothing is due, for a DEBUG trap that functions inherit (extdebug, functrace).
 __awsenv_renew() {
-    local rc=0
+    local rc=0 exp
     __awsenv_renew_at=$__awsenv_never
     if [[ -n "${AWSENV_REGION_OVERRIDE-}" ]]; then
         awsenv use "$AWSENV_PROFILE" --region "$AWSENV_REGION_OVERRIDE" || rc=$?
@@ -297,7 +298,10 @@ __awsenv_renew() {
     case "$rc" in
         4 | 5 | 6) export AWSENV_LOGIN_NEEDED="${AWSENV_EXPIRATION-}" ;;
     esac
-    __awsenv_renew_retry=$(($1 + 30))
+    __awsenv_renew_retry=$(($1 + 30)) exp="${AWSENV_EXPIRATION-}"
+    if [[ $rc == 0 && -n "$exp" && "$exp" != *[!0-9]* ]] && ((10#$exp > __awsenv_now && 10#$exp < __awsenv_renew_retry)); then
+        __awsenv_renew_retry=$((10#$exp))
+    fi
     __awsenv_prompt_update
 }
 

@@ -285,7 +285,7 @@ __awsenv_preexec() {
 # `logout`. A renewal that finds only a sign-in can help exports AWSENV_LOGIN_NEEDED (the expiry
 # it gave up on), which holds renewals off and shows in the prompt until an awsenv command
 # clears it. After any other attempt the next waits 30 s: after a failure, or keys still due (a
-# renewal window longer than their life).
+# renewal window longer than their life), which wait only until they expire if that is sooner.
 __awsenv_preexec_due() {
     builtin emulate -L zsh
     local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}" now=$EPOCHSECONDS
@@ -305,7 +305,7 @@ __awsenv_preexec_due() {
 # renewal falls due.
 __awsenv_renew() {
     builtin emulate -L zsh
-    local rc=0
+    local rc=0 exp
     if [[ -n "${AWSENV_REGION_OVERRIDE-}" ]]; then
         awsenv use "$AWSENV_PROFILE" --region "$AWSENV_REGION_OVERRIDE" || rc=$?
     else
@@ -314,7 +314,10 @@ __awsenv_renew() {
     case "$rc" in
         4 | 5 | 6) export AWSENV_LOGIN_NEEDED="${AWSENV_EXPIRATION-}" ;;
     esac
-    __awsenv_renew_retry=$(($1 + 30))
+    __awsenv_renew_retry=$(($1 + 30)) exp="${AWSENV_EXPIRATION-}"
+    if [[ $rc == 0 && -n "$exp" && "$exp" != *[^0-9]* ]] && ((10#$exp > EPOCHSECONDS && 10#$exp < __awsenv_renew_retry)); then
+        __awsenv_renew_retry=$((10#$exp))
+    fi
     __awsenv_prompt_update
 }
 

@@ -22,6 +22,8 @@ from awsenv.emulator.server import Emulator
 BIN = Path(sys.executable).parent
 AWSENV = str(BIN / "awsenv")
 SHELLS = ("bash", "zsh", "fish")
+# The real AWS CLI v2, which `./dev test` installs from ../shared/wheels (see aws_v2 in ./dev).
+AWS_V2 = Path(__file__).resolve().parent.parent / ".venv-aws2" / "bin" / "aws"
 
 # Each shell started bare (no rc files), and for bash and zsh in the strict mode users run.
 SHELL_ARGV = {
@@ -47,6 +49,18 @@ def emulator_server() -> Iterator[Emulator]:
 def emulator(emulator_server: Emulator) -> Emulator:
     emulator_server.reset()
     return emulator_server
+
+
+@pytest.fixture(scope="session")
+def aws_v2() -> str:
+    """The AWS CLI v2 executable; a test needing it fails (never skips) when it is missing."""
+    if not os.access(AWS_V2, os.X_OK):
+        pytest.fail(
+            f"the AWS CLI v2 is not installed at {AWS_V2}: ./dev test installs it from "
+            "../shared/wheels/awscli-2.*.whl",
+            pytrace=False,
+        )
+    return str(AWS_V2)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -362,3 +363,29 @@ def test_bash_preexec_users_get_their_arrays(home: Home) -> None:
     assert lines[:2] == ["__awsenv_prompt_hook mine", "__awsenv_preexec"]
     assert "__awsenv_prompt_hook" not in lines[2]
     assert lines[3:] == ["mine"]
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh"])
+def test_keys_shorter_than_the_window_are_renewed_once_expired(home: Home, shell: str) -> None:
+    """8-second keys with the default 300 s window are due as soon as they are issued: the
+    command right after a renewal uses them as they are, and a command after they expired gets
+    fresh ones first (not 30 s after the renewal)."""
+    home.emulator.knobs.update({"role_credentials_ttl": 8})
+    session = Session.terminal(shell, home)
+    assert session.run(f"awsenv use {PROFILE}")[0] == 0
+    session.run("true")  # due at once: renewed
+    renewed = session.key
+    assert len(home.emulator.calls("GetRoleCredentials")) == 2
+    _, expiry = session.run('echo "$AWSENV_EXPIRATION"')
+    assert session.key == renewed
+    assert len(home.emulator.calls("GetRoleCredentials")) == 2
+
+    # Keys that outlive the command, so that a slow machine cannot let them lapse on the way.
+    home.emulator.knobs.update({"role_credentials_ttl": 3600})
+    time.sleep(max(0.0, int(expiry) + 1 - time.time()))
+    code, output = session.run("awsenv whoami")
+    assert code == 0, output
+    assert session.key != renewed
+    assert last_caller_key(home) == session.key
+    assert len(home.emulator.calls("GetRoleCredentials")) == 3
+    session.close()

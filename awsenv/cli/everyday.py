@@ -9,11 +9,11 @@ from typing import Annotated
 
 import typer
 
-from awsenv import profilearg, recent, regions, shells, switch
+from awsenv import child, profilearg, recent, regions, shells, switch
 from awsenv.cli import ProfileOption, app
 from awsenv.config import AwsConfig
 from awsenv.credentials import Credentials, resolve
-from awsenv.errors import AwsenvError, ConfigError, UsageError
+from awsenv.errors import ConfigError, UsageError
 from awsenv.export import Format
 from awsenv.timefmt import utc_now
 
@@ -47,11 +47,26 @@ def exec_(
     profile_only: Annotated[
         bool, typer.Option("--profile-only", help="set AWS_PROFILE but no keys")
     ] = False,
+    server: Annotated[
+        bool,
+        typer.Option(
+            "--server",
+            help="no keys either: serve them from 127.0.0.1, renewed while COMMAND runs",
+        ),
+    ] = False,
+    listen: Annotated[
+        str | None,
+        typer.Option(
+            help="with --server: listen on this IPv4 address, not 127.0.0.1 (see the README)"
+        ),
+    ] = None,
 ) -> None:
     """Run COMMAND with PROFILE's credentials (`awsenv exec [OPTIONS] PROFILE -- COMMAND`).
 
     With `--profile PROFILE` what follows the options is all COMMAND. The command's exit
-    status is awsenv's; the calling shell is left as it was.
+    status is awsenv's; the calling shell is left as it was. With --server the SDKs in
+    COMMAND fetch the keys from awsenv (their container credential provider), which renews
+    them from the SSO session until COMMAND ends: for commands that outlive the keys.
     """
     argv = list(command or [])
     if profile_option is not None:
@@ -70,6 +85,15 @@ def exec_(
         )
     if not argv:
         argv = [os.environ.get("SHELL") or "/bin/sh"]
+    if listen is not None and not server:
+        raise UsageError("--listen goes with --server")
+    if server:
+        if profile_only:
+            raise UsageError("--server and --profile-only exclude each other")
+        from awsenv import keyserver
+
+        status = keyserver.run(profile, argv, os.environ, region, listen or keyserver.LOOPBACK)
+        raise typer.Exit(child.end_like(status))
     changes = switch.use(profile, os.environ, region=region, profile_only=profile_only)
     environ = _applied(os.environ, changes)
     sys.stdout.flush()
@@ -77,17 +101,9 @@ def exec_(
     try:
         os.execvpe(argv[0], argv, environ)
     except FileNotFoundError:
-        raise _CommandFailed(f"{argv[0]}: command not found", 127) from None
+        raise child.CommandFailed(f"{argv[0]}: command not found", 127) from None
     except OSError as exc:
-        raise _CommandFailed(f"{argv[0]}: {exc.strerror}", 126) from None
-
-
-class _CommandFailed(AwsenvError):
-    """The command could not be started: 127 not found, 126 not executable, as shells say."""
-
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.exit_code = code
+        raise child.CommandFailed(f"{argv[0]}: {exc.strerror}", 126) from None
 
 
 def _applied(environ: Mapping[str, str], changes: list[shells.Change]) -> dict[str, str]:
