@@ -16,7 +16,7 @@ _OPTIONS = {
     "_dir": set(),
 }
 _FLAGS = {
-    "use": {"--profile-only"},
+    "use": {"--profile-only", "--yes", "-y"},
     "unset": set(),
     "list": {"--json"},
     "prompt": set(),
@@ -75,6 +75,7 @@ def run(argv: list[str]) -> int | None:
             os.environ,
             region=options.get("--region"),
             profile_only="--profile-only" in flags,
+            yes=bool(flags & {"--yes", "-y"}),
         )
     else:
         changes = switch.unset_changes(os.environ)

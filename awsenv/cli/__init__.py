@@ -23,6 +23,12 @@ ShellOption = Annotated[
     typer.Option("--shell", help="bash, zsh or fish (default: the calling shell)"),
 ]
 
+# Switching into a profile marked as production asks on the terminal; scripts say --yes.
+YesOption = Annotated[
+    bool,
+    typer.Option("--yes", "-y", help="switch into a production profile without asking"),
+]
+
 
 def run(args: list[str]) -> int:
     """Run the CLI on `args`; returns the exit code instead of exiting."""

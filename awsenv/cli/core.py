@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from awsenv import __version__, inventory, shells, switch, ui
-from awsenv.cli import ShellOption, app
+from awsenv.cli import ShellOption, YesOption, app
 from awsenv.config import AwsConfig, SsoTarget, session_target, sso_target
 from awsenv.errors import AwsenvError, ConfigError
 from awsenv.timefmt import humanize, utc_now
@@ -43,6 +43,7 @@ def use(
     profile_only: Annotated[
         bool, typer.Option("--profile-only", help="export AWS_PROFILE but no keys")
     ] = False,
+    yes: YesOption = False,
 ) -> None:
     """Switch this shell to PROFILE (signing in when its SSO session has expired).
 
@@ -54,7 +55,7 @@ def use(
         profile = picker.choose(AwsConfig.load(), utc_now())
     elif profile == "-":
         profile = switch.previous(os.environ)
-    changes = switch.use(profile, os.environ, region=region, profile_only=profile_only)
+    changes = switch.use(profile, os.environ, region=region, profile_only=profile_only, yes=yes)
     shells.emit(shells.render(_shell(shell), changes))
 
 

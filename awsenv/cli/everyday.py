@@ -9,12 +9,13 @@ from typing import Annotated
 
 import typer
 
-from awsenv import recent, shells, switch
-from awsenv.cli import app
+from awsenv import guard, recent, shells, switch
+from awsenv.cli import YesOption, app
 from awsenv.config import AwsConfig
 from awsenv.credentials import Credentials, resolve
 from awsenv.errors import AwsenvError, ConfigError, UsageError
 from awsenv.export import Format
+from awsenv.marks import Marks
 from awsenv.timefmt import utc_now
 
 RegionOption = Annotated[str | None, typer.Option(help="override the profile's region")]
@@ -39,6 +40,7 @@ def exec_(
     profile_only: Annotated[
         bool, typer.Option("--profile-only", help="set AWS_PROFILE but no keys")
     ] = False,
+    yes: YesOption = False,
 ) -> None:
     """Run COMMAND with PROFILE's credentials (`awsenv exec [OPTIONS] PROFILE -- COMMAND`).
 
@@ -54,7 +56,7 @@ def exec_(
         )
     if not argv:
         argv = [os.environ.get("SHELL") or "/bin/sh"]
-    changes = switch.use(profile, os.environ, region=region, profile_only=profile_only)
+    changes = switch.use(profile, os.environ, region=region, profile_only=profile_only, yes=yes)
     environ = _applied(os.environ, changes)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -144,6 +146,7 @@ def console(
     url_only: Annotated[
         bool, typer.Option("--url-only", help="print the sign-in URL instead of opening it")
     ] = False,
+    yes: YesOption = False,
 ) -> None:
     """Open the AWS console signed in as PROFILE's role (the federation sign-in URL).
 
@@ -151,7 +154,7 @@ def console(
     """
     from awsenv import console as federation
 
-    creds, profile_region = _console_credentials(profile)
+    creds, profile_region = _console_credentials(profile, yes=yes)
     where = (
         region
         or profile_region
@@ -167,7 +170,7 @@ def console(
     print(f"awsenv: opened the AWS console ({service or 'home'}, {where})", file=sys.stderr)
 
 
-def _console_credentials(profile: str | None) -> tuple[Credentials, str | None]:
+def _console_credentials(profile: str | None, *, yes: bool) -> tuple[Credentials, str | None]:
     """The named or current profile's credentials; else the keys this shell holds."""
     name = profile or os.environ.get("AWSENV_PROFILE") or os.environ.get("AWS_PROFILE")
     if name is None:
@@ -177,6 +180,7 @@ def _console_credentials(profile: str | None) -> tuple[Credentials, str | None]:
         raise UsageError("name a profile: this shell uses none", hint="awsenv list shows them")
     config = AwsConfig.load()
     chosen = config.profile(name)
+    guard.check(Marks.load(), chosen, os.environ, yes=yes)
     creds = resolve(config, chosen, utc_now()).credentials
     if creds is None:
         raise ConfigError(f"profile {name} has no credentials", hint=chosen.where)
