@@ -184,7 +184,7 @@ __awsenv_prompt_render() {
         return 0
     fi
     __awsenv_state_at "$1"
-    local fmt="${AWSENV_PROMPT_FORMAT:-"aws:{profile}( {region})( {color}{left}{reset})"}"
+    local fmt="${AWSENV_PROMPT_FORMAT:-"aws:{profile}( {region})( {color}{left}{reset})( {envcolor}{env}{reset})"}"
     local colors=":${AWSENV_PROMPT_COLORS-}:" code="" sgr="" reset="" out="" group="" ingroup=""
     local shown="" c piece name value i=0 n=${#fmt}
     case "$__awsenv_state" in
@@ -199,6 +199,24 @@ __awsenv_prompt_render() {
     fi
     if [[ -z "${NO_COLOR-}" && -n "$code" ]]; then
         sgr=$'\001\e['"$code"$'m\002' reset=$'\001\e[0m\002'
+    fi
+    # The mark's colour: env.NAME, else env, else the default (production stands out).
+    local env="${AWSENV_ENV-}" envcode="" envsgr=""
+    if [[ -n "$env" ]]; then
+        case "${env,,}" in
+            prod | production) envcode="1;97;41" ;;
+            *) envcode=36 ;;
+        esac
+        for name in env "env.$env"; do
+            if [[ "$colors" == *":$name="* ]]; then
+                value="${colors##*":$name="}"
+                value="${value%%:*}"
+                [[ "$value" == *[!0-9\;]* ]] || envcode="$value"
+            fi
+        done
+        if [[ -z "${NO_COLOR-}" && -n "$envcode" ]]; then
+            envsgr=$'\001\e['"$envcode"$'m\002' reset=$'\001\e[0m\002'
+        fi
     fi
     while ((i < n)); do
         c="${fmt:i:1}"
@@ -229,11 +247,12 @@ __awsenv_prompt_render() {
                 name="${value%%\}*}"
                 if [[ "$value" == *\}* ]]; then
                     case "$name" in
-                        profile | region | left | state)
+                        profile | region | left | state | env)
                             case "$name" in
                                 profile) value="$AWSENV_PROFILE" ;;
                                 region) value="${AWS_REGION-}" ;;
                                 left) value="$__awsenv_left" ;;
+                                env) value="$env" ;;
                                 *) value="$__awsenv_state" ;;
                             esac
                             [[ -z "$value" ]] || shown=1
@@ -243,6 +262,10 @@ __awsenv_prompt_render() {
                         color)
                             piece="$sgr"
                             i=$((i + 6))
+                            ;;
+                        envcolor)
+                            piece="$envsgr"
+                            i=$((i + 9))
                             ;;
                         reset)
                             piece="$reset"

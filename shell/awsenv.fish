@@ -124,7 +124,7 @@ function __awsenv_prompt_hook --on-event fish_prompt
         return 0
     end
     __awsenv_clock
-    set -l key "$AWSENV_PROFILE|$AWS_REGION|$AWSENV_EXPIRATION|$AWSENV_SSO_EXPIRATION|$AWSENV_SSO_REFRESH_UNTIL|$AWSENV_LOGIN_NEEDED|$AWSENV_RENEW_WINDOW|$AWSENV_PROMPT_FORMAT|$AWSENV_PROMPT_COLORS|$NO_COLOR"
+    set -l key "$AWSENV_PROFILE|$AWSENV_ENV|$AWS_REGION|$AWSENV_EXPIRATION|$AWSENV_SSO_EXPIRATION|$AWSENV_SSO_REFRESH_UNTIL|$AWSENV_LOGIN_NEEDED|$AWSENV_RENEW_WINDOW|$AWSENV_PROMPT_FORMAT|$AWSENV_PROMPT_COLORS|$NO_COLOR"
     if test "$key" != "$__awsenv_prompt_key" -o $__awsenv_now -ge $__awsenv_prompt_next
         set -g __awsenv_prompt_key $key
         __awsenv_prompt_render $__awsenv_now
@@ -198,7 +198,7 @@ end
 function __awsenv_prompt_render --argument-names now
     __awsenv_state_at $now
     set -l fmt $AWSENV_PROMPT_FORMAT
-    test -n "$fmt"; or set fmt 'aws:{profile}( {region})( {color}{left}{reset})'
+    test -n "$fmt"; or set fmt 'aws:{profile}( {region})( {color}{left}{reset})( {envcolor}{env}{reset})'
     set -l code 31
     switch $__awsenv_state
         case ok
@@ -221,6 +221,28 @@ function __awsenv_prompt_render --argument-names now
     if test -z "$NO_COLOR" -a -n "$code"
         set sgr \e\[{$code}m
         set reset \e\[0m
+    end
+    # The mark's colour: env.NAME, else env, else the default (production stands out).
+    set -l envsgr ''
+    if test -n "$AWSENV_ENV"
+        set -l envcode 36
+        contains -- (string lower -- $AWSENV_ENV) prod production; and set envcode '1;97;41'
+        for key in env "env.$AWSENV_ENV"
+            set -l given
+            for entry in (string split : -- "$AWSENV_PROMPT_COLORS")
+                set -l pair (string split -m1 = -- $entry)
+                if test (count $pair) -eq 2; and test "$pair[1]" = $key
+                    set given $pair[2]
+                end
+            end
+            if set -q given[1]; and string match -qr '^[0-9;]*$' -- "$given"
+                set envcode $given
+            end
+        end
+        if test -z "$NO_COLOR" -a -n "$envcode"
+            set envsgr \e\[{$envcode}m
+            set reset \e\[0m
+        end
     end
     set -l chars (string split '' -- $fmt)
     set -l n (count $chars)
@@ -266,18 +288,22 @@ function __awsenv_prompt_render --argument-names now
                             set value $__awsenv_left
                         case state
                             set value $__awsenv_state
+                        case env
+                            set value $AWSENV_ENV
                         case color
                             set piece $sgr
+                        case envcolor
+                            set piece $envsgr
                         case reset
                             set piece $reset
                     end
                     switch $name
-                        case profile region left state
+                        case profile region left state env
                             test -n "$value"; and set shown 1
                             set piece (string replace -ra '[\x00-\x1f\x7f-\x9f]' '?' -- "$value")
                             set i (math $i + (string length -- $name) + 1)
-                        case color reset
-                            set i (math $i + 6)
+                        case color reset envcolor
+                            set i (math $i + (string length -- $name) + 1)
                     end
                 end
         end
