@@ -22,6 +22,9 @@ from awsenv.awsapi import InvalidClient, InvalidGrant, TokenRejected
 from awsenv.config import DEFAULT_SCOPE, AwsConfig, SsoTarget, same_start_url, session_target
 from awsenv.configedit import profile_header, sso_session_header
 from awsenv.errors import AwsenvError, UsageError
+from awsenv.marks import KEY as MARK_KEY
+from awsenv.marks import NAME as MARK_NAME
+from awsenv.marks import Marks
 from awsenv.timefmt import humanize, utc_now
 
 OUTPUTS = ("json", "yaml", "yaml-stream", "text", "table")
@@ -51,6 +54,7 @@ class Answers:
     region: str | None = None
     output: str | None = None
     profile: str | None = None
+    env: str | None = None  # the mark (awsenv_env); None: what the config.toml rules say
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,12 @@ def check_name(kind: str, name: str) -> str:
             f"{kind} name {name!r} is not usable",
             hint="letters, digits and . _ @ + - (starting with a letter or digit)",
         )
+    return name
+
+
+def check_mark(name: str) -> str:
+    if not MARK_NAME.fullmatch(name):
+        raise UsageError(f"mark {name!r} is not usable", hint="letters, digits and _ . -")
     return name
 
 
@@ -391,6 +401,7 @@ def check_answers(answers: Answers) -> None:
         (answers.region, check_region),
         (answers.output, check_output),
         (answers.profile, lambda v: check_name("profile", v)),
+        (answers.env, check_mark),
     ]
     for given, check in checks:
         if given is not None:
@@ -471,6 +482,9 @@ def configure_sso(
         if not wizard.confirm(f"profile {name} exists ({existing.where}); replace its settings?"):
             raise AwsenvError(f"profile {name} left as it was; nothing written")
     values = {**wanted, "region": region, "output": output}
+    mark = answers.env or Marks.load().for_account(account.account_id, account.account_name)
+    if mark:
+        values[MARK_KEY] = mark
     with configedit.edit() as result:
         document = result.document
         if new_session:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 KEY = "awsenv_env"
 DEFAULT_GUARDED = ("prod", "production")
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
 
 
 class Rule(Value):
@@ -63,7 +63,7 @@ class Marks(Value):
     def load(cls) -> Marks:
         rules = []
         for name, table in settings.table("marks").items():
-            if not _NAME.fullmatch(name) or not isinstance(table, dict):
+            if not NAME.fullmatch(name) or not isinstance(table, dict):
                 raise ConfigError(
                     f"[marks.{name}] in {settings.settings_path()}: a mark is a short name "
                     "(letters, digits, _ . -) whose table lists accounts and account_names"

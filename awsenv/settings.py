@@ -88,8 +88,9 @@ def dir_guard() -> str:
     return get("dir_guard", DIR_GUARDS, "ask")
 
 
-def idle_drop_minutes() -> int:
-    """Minutes without a command after which a production profile's keys leave the shell."""
+def idle_drop_seconds() -> int:
+    """`idle_drop_minutes`: after how long without a command a production profile's keys
+    leave the shell (0: never). Fractions are allowed (0.5 is 30 s)."""
     raw = os.environ.get("AWSENV_IDLE_DROP_MINUTES")
     source = "AWSENV_IDLE_DROP_MINUTES"
     if not raw:
@@ -98,12 +99,12 @@ def idle_drop_minutes() -> int:
     if raw is None or raw == "":
         return 0
     try:
-        minutes = int(str(raw).strip())
+        minutes = float(str(raw).strip()) if not isinstance(raw, bool) else -1.0
     except ValueError:
-        minutes = -1
-    if minutes < 0 or isinstance(raw, bool):
+        minutes = -1.0
+    if not 0 <= minutes <= 10_000_000:
         raise ConfigError(f"{source} is {raw!r}; expected a number of minutes (0: never)")
-    return minutes
+    return max(1, round(minutes * 60)) if minutes else 0
 
 
 def table(name: str) -> dict[str, Any]:

@@ -187,7 +187,7 @@ def use(
         else None,
         region_override=region,
         mark=mark,
-        idle_drop=60 * settings.idle_drop_minutes() if marks.is_guarded(mark) else None,
+        idle_drop=settings.idle_drop_seconds() if marks.is_guarded(mark) else None,
     )
     changes = use_changes(activation, environ)
     recent.remember(profile.name)

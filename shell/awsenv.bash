@@ -112,6 +112,7 @@ __awsenv_prompt_hook() {
         [[ ${AWS_REGION-}/${AWSENV_RENEW_WINDOW-}/${AWSENV_PROMPT_FORMAT-}/${AWSENV_PROMPT_COLORS-}/${NO_COLOR-} != "$__awsenv_prompt_key" ]]; then
         __awsenv_prompt_update
     fi
+    [[ -z ${AWSENV_IDLE_DROP-}${__awsenv_idle_at-} ]] || __awsenv_idle_arm
     [[ $status != 0 && $- != *e* ]] || return 0
     return "$status"
 }
@@ -293,6 +294,7 @@ __awsenv_prompt_render() {
 __awsenv_preexec() {
     local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}" word verb rest
     local now=$((__awsenv_now))
+    [[ -z ${__awsenv_idle_at-} ]] || __awsenv_idle_check "$now" "${1-}" || return 0
     ((now >= __awsenv_renew_at)) || return 0
     [[ -n "${AWSENV_PROFILE-}" && -n "$exp" && "$exp" != *[!0-9]* ]] || return 0
     [[ -n "$window" && "$window" != *[!0-9]* ]] || window=300
@@ -304,6 +306,39 @@ __awsenv_preexec() {
         esac
     fi
     __awsenv_renew "$now"
+}
+
+# --- awsenv: a production profile's keys leave an idle shell ------------------------------
+# `awsenv use` exports AWSENV_IDLE_DROP (seconds) for a production profile when the
+# idle_drop_minutes setting asks for it. Each prompt sets the deadline, __awsenv_idle_at, and
+# lowers __awsenv_renew_at to it, so that the DEBUG trap's one comparison covers both; the
+# renewal's own time waits in __awsenv_idle_renew_at. Builtins only, no process per prompt.
+__awsenv_idle_arm() {
+    local drop=${AWSENV_IDLE_DROP-}
+    if [[ -z $drop || $drop == *[!0-9]* ]]; then
+        unset __awsenv_idle_at
+        return 0
+    fi
+    ((__awsenv_renew_at == ${__awsenv_idle_at-0})) || __awsenv_idle_renew_at=$__awsenv_renew_at
+    __awsenv_idle_at=$((__awsenv_now + 10#$drop)) __awsenv_idle_minutes=$(((10#$drop + 59) / 60))
+    __awsenv_renew_at=${__awsenv_idle_renew_at-$__awsenv_never}
+    ((__awsenv_renew_at <= __awsenv_idle_at)) || __awsenv_renew_at=$__awsenv_idle_at
+}
+
+# Before a command ($2) at time $1: past the deadline, drop the keys and return 1. The prompt
+# hook is no command of the person's (the last one ran long): the next prompt re-arms.
+__awsenv_idle_check() {
+    (($1 >= __awsenv_idle_at)) || return 0
+    if [[ $2 == __awsenv_prompt_hook ]]; then
+        __awsenv_renew_at=$__awsenv_idle_renew_at
+        return 0
+    fi
+    local profile=${AWSENV_PROFILE-}
+    unset __awsenv_idle_at
+    awsenv unset || return 0
+    printf 'awsenv: dropped the keys of %s after %s min without a command (awsenv use %s)\n' \
+        "${profile//[[:cntrl:]]/?}" "$__awsenv_idle_minutes" "${profile//[[:cntrl:]]/?}" >&2
+    return 1
 }
 
 # Renews the keys at time $1, then rebuilds the segment, which also works out when the next

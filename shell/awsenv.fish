@@ -360,6 +360,32 @@ function __awsenv_renew
     end
 end
 
+# --- awsenv: a production profile's keys leave an idle shell ------------------------------
+# `awsenv use` exports AWSENV_IDLE_DROP (seconds) for a production profile when the
+# idle_drop_minutes setting asks for it. Each prompt sets the deadline, and before the next
+# command a comparison tells whether it has passed. No process per prompt.
+function __awsenv_idle_arm --on-event fish_prompt
+    set -q AWSENV_IDLE_DROP; or set -q __awsenv_idle_at; or return 0
+    if not string match -qr '^[0-9]+$' -- "$AWSENV_IDLE_DROP"
+        set -eg __awsenv_idle_at
+        return 0
+    end
+    __awsenv_clock
+    set -g __awsenv_idle_at (math $__awsenv_now + $AWSENV_IDLE_DROP)
+    set -g __awsenv_idle_minutes (math --scale=0 "($AWSENV_IDLE_DROP + 59) / 60")
+end
+
+function __awsenv_idle_preexec --on-event fish_preexec
+    set -q __awsenv_idle_at; or return 0
+    __awsenv_clock
+    test $__awsenv_now -lt $__awsenv_idle_at; and return 0
+    set -l profile (string replace -ra '[\x00-\x1f\x7f-\x9f]' '?' -- "$AWSENV_PROFILE")
+    set -eg __awsenv_idle_at
+    awsenv unset; or return 0
+    printf 'awsenv: dropped the keys of %s after %s min without a command (awsenv use %s)\n' \
+        "$profile" $__awsenv_idle_minutes "$profile" >&2
+end
+
 # `awsenv init fish --prompt left|right` ends with this call: the prompt function is kept under
 # another name and called after the segment, with its $status intact.
 function __awsenv_prompt_install --argument-names side

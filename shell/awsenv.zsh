@@ -121,6 +121,7 @@ __awsenv_prompt_hook() {
         [[ ${AWS_REGION-}/${AWSENV_RENEW_WINDOW-}/${AWSENV_PROMPT_FORMAT-}/${AWSENV_PROMPT_COLORS-}/${NO_COLOR-} != "$__awsenv_prompt_key" ]]; then
         __awsenv_prompt_update
     fi
+    [[ -z ${AWSENV_IDLE_DROP-}${__awsenv_idle_at-} ]] || __awsenv_idle_arm
     return 0
 }
 
@@ -341,6 +342,34 @@ __awsenv_renew() {
     __awsenv_prompt_update
 }
 
+# --- awsenv: a production profile's keys leave an idle shell ------------------------------
+# `awsenv use` exports AWSENV_IDLE_DROP (seconds) for a production profile when the
+# idle_drop_minutes setting asks for it. Each prompt sets the deadline, and before the next
+# command a comparison tells whether it has passed. Builtins only, no process per prompt.
+__awsenv_idle_arm() {
+    local drop=${AWSENV_IDLE_DROP-}
+    if [[ -z $drop || $drop == *[^0-9]* ]]; then
+        unset __awsenv_idle_at
+        return 0
+    fi
+    typeset -gi __awsenv_idle_at=$((EPOCHSECONDS + 10#$drop))
+    typeset -gi __awsenv_idle_minutes=$(((10#$drop + 59) / 60))
+}
+
+__awsenv_idle_preexec() {
+    [[ -z ${__awsenv_idle_at-} ]] || ((EPOCHSECONDS < __awsenv_idle_at)) || __awsenv_idle_drop
+    return 0
+}
+
+__awsenv_idle_drop() {
+    builtin emulate -L zsh
+    local profile=${AWSENV_PROFILE-}
+    unset __awsenv_idle_at
+    awsenv unset || return 0
+    printf 'awsenv: dropped the keys of %s after %s min without a command (awsenv use %s)\n' \
+        "${profile//[[:cntrl:]]/?}" "$__awsenv_idle_minutes" "${profile//[[:cntrl:]]/?}" >&2
+}
+
 # `awsenv init SHELL --prompt left|right` ends with this call.
 __awsenv_prompt_install() {
     builtin setopt prompt_subst
@@ -353,4 +382,5 @@ __awsenv_prompt_install() {
 
 typeset -ag precmd_functions preexec_functions
 precmd_functions=(${precmd_functions:#__awsenv_prompt_hook} __awsenv_prompt_hook)
+preexec_functions=(${preexec_functions:#__awsenv_idle_preexec} __awsenv_idle_preexec)
 preexec_functions=(${preexec_functions:#__awsenv_preexec} __awsenv_preexec)
