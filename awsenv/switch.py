@@ -172,6 +172,7 @@ def use(
     marks = Marks.load()
     guard.check(marks, profile, environ, yes=yes)
     mark = marks.of(profile)
+    idle_drop = settings.idle_drop_seconds() if marks.is_guarded(mark) else None
     now = utc_now()
     if profile_only:
         resolved = _ensure_sso_session(config, profile.name, now)
@@ -187,7 +188,7 @@ def use(
         else None,
         region_override=region,
         mark=mark,
-        idle_drop=settings.idle_drop_seconds() if marks.is_guarded(mark) else None,
+        idle_drop=idle_drop,
     )
     changes = use_changes(activation, environ)
     recent.remember(profile.name)
