@@ -309,7 +309,8 @@ def test_prompts_with_a_production_profile_start_no_process(
     created, prompts = process_creations(trace)
     assert prompts >= PROMPTS
     assert created == 0
-    assert "\x1b[1;97;41m\x02prod" in trace.read_text() or "prod" in result.stderr
+    shown = [line for line in trace.read_text().splitlines() if "aws:Company-1-ReadOnly" in line]
+    assert all("1;97;41m" in line and "prod" in line for line in shown)
 
 
 def test_prompts_with_a_production_profile_start_no_process_fish(
