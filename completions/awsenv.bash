@@ -28,12 +28,12 @@ __awsenv_comp_spec() {
             ;;
         'configure sso')
             __awsenv_subs=''
-            __awsenv_opts='--sso-session=sso-session --start-url=text --sso-region=text --scopes=text --account-id=text --role-name=text --region=text --output=text --profile=profile --yes -y --overwrite --no-login --use-device-code --no-browser --help'
+            __awsenv_opts='--sso-session=sso-session --start-url=text --sso-region=text --scopes=text --account-id=text --role-name=text --region=text --output=text --profile=profile --env=text --yes -y --overwrite --no-login --use-device-code --no-browser --help'
             __awsenv_args=''
             ;;
         'console')
             __awsenv_subs=''
-            __awsenv_opts='--service=text --region=text --url-only --help'
+            __awsenv_opts='--service=text --region=text --url-only --yes -y --help'
             __awsenv_args='profile'
             ;;
         'current')
@@ -58,7 +58,7 @@ __awsenv_comp_spec() {
             ;;
         'exec')
             __awsenv_subs=''
-            __awsenv_opts='--region=text --profile-only --help'
+            __awsenv_opts='--region=text --profile-only --yes -y --help'
             __awsenv_args='profile command'
             ;;
         'export')
@@ -88,7 +88,7 @@ __awsenv_comp_spec() {
             ;;
         'pin')
             __awsenv_subs=''
-            __awsenv_opts='--region=text --help'
+            __awsenv_opts='--region=text --shareable --help'
             __awsenv_args='profile'
             ;;
         'prompt')
@@ -118,7 +118,7 @@ __awsenv_comp_spec() {
             ;;
         'use')
             __awsenv_subs=''
-            __awsenv_opts='--region=text --shell=:bash:zsh:fish --profile-only --help'
+            __awsenv_opts='--region=text --shell=:bash:zsh:fish --profile-only --yes -y --help'
             __awsenv_args='profile'
             ;;
         'version')
