@@ -372,7 +372,7 @@ function __awsenv_idle_arm --on-event fish_prompt
     end
     __awsenv_clock
     set -g __awsenv_idle_at (math $__awsenv_now + $AWSENV_IDLE_DROP)
-    set -g __awsenv_idle_minutes (math --scale=0 "($AWSENV_IDLE_DROP + 59) / 60")
+    set -g __awsenv_idle_after $AWSENV_IDLE_DROP
 end
 
 function __awsenv_idle_preexec --on-event fish_preexec
@@ -380,10 +380,11 @@ function __awsenv_idle_preexec --on-event fish_preexec
     __awsenv_clock
     test $__awsenv_now -lt $__awsenv_idle_at; and return 0
     set -l profile (string replace -ra '[\x00-\x1f\x7f-\x9f]' '?' -- "$AWSENV_PROFILE")
+    set -l minutes (math --scale=0 "($__awsenv_idle_after + 59) / 60")
     set -eg __awsenv_idle_at
     awsenv unset; or return 0
     printf 'awsenv: dropped the keys of %s after %s min without a command (awsenv use %s)\n' \
-        "$profile" $__awsenv_idle_minutes "$profile" >&2
+        "$profile" $minutes "$profile" >&2
 end
 
 # `awsenv init fish --prompt left|right` ends with this call: the prompt function is kept under
