@@ -13,7 +13,6 @@ from awsenv import settings, ui
 from awsenv.config import Profile
 from awsenv.errors import EXIT_USAGE, AwsenvError
 from awsenv.marks import Marks
-from awsenv.trust import shown
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
 if TYPE_CHECKING:
@@ -28,6 +27,13 @@ class GuardRefused(AwsenvError):
 
 class GuardDeclined(AwsenvError):
     pass
+
+
+def shown(text: str) -> str:
+    # awsenv.trust's, imported only when there is a message to write: not on every `use`.
+    from awsenv.trust import shown as printable
+
+    return printable(text)
 
 
 def guarded_mark(marks: Marks, profile: Profile, environ: Mapping[str, str]) -> str | None:

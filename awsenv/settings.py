@@ -11,9 +11,12 @@ import functools
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from awsenv.errors import ConfigError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
+if TYPE_CHECKING:
+    from typing import Any
 
 AUTO_LOGIN_MODES = ("ask", "always", "never")
 LOGIN_FLOWS = ("pkce", "device")
