@@ -47,8 +47,9 @@ def marked(home: Home) -> Home:
 def no_tty(
     home: Home, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The program without a controlling terminal, as in CI or cron."""
-    return home.awsenv(*args, env=env, start_new_session=True)
+    """The program without a controlling terminal, as in CI or cron (named shell: no detection
+    from the processes above, which a test runner may not have)."""
+    return home.awsenv(*args, env={"AWSENV_SHELL": "bash", **(env or {})}, start_new_session=True)
 
 
 # --- without a terminal ------------------------------------------------------------------------
@@ -322,7 +323,7 @@ def test_prompts_with_a_production_profile_start_no_process_fish(
         ["-f", "-s", "200", "-o", str(trace), "-e", f"trace={TRACE}", *ARGV["fish"]],
         env=marked.environ({"TERM": "xterm", "AWSENV_IDLE_DROP_MINUTES": "10"}),
         encoding="utf-8",
-        timeout=30,
+        timeout=120,
     )
     child.sendline("function fish_prompt; printf '%s> ' $AWSENV_PROMPT; end")
     child.sendline(f"awsenv init fish | source; awsenv use -y {PROD}; echo AWSENV-READY")
