@@ -207,6 +207,26 @@ class Profile(Value):
         return self.get("region")
 
     @property
+    def account_id(self) -> str | None:
+        """The account the profile's credentials are for: its SSO account or role_arn's."""
+        arn = self.get("role_arn")
+        if arn is not None:
+            parts = arn.split(":", 5)
+            return (parts[4] or None) if len(parts) == 6 and parts[2] == "iam" else None
+        return self.get("sso_account_id")
+
+    @property
+    def role_name(self) -> str | None:
+        """The role: the SSO permission set, or role_arn's name (its path left out)."""
+        arn = self.get("role_arn")
+        if arn is not None:
+            parts = arn.split(":", 5)
+            if len(parts) == 6 and parts[5].startswith("role/"):
+                return parts[5].rsplit("/", 1)[1] or None
+            return None
+        return self.get("sso_role_name")
+
+    @property
     def where(self) -> str:
         return f"{self.path}, line {self.line}" if self.path else "(no file)"
 
@@ -311,6 +331,11 @@ def _check_sso_region(region: str, owner: str, where: str) -> None:
     if not _REGION_NAME.fullmatch(region):
         shown = region if len(region) <= 40 else region[:40] + "..."
         raise ConfigError(f"{owner}: sso_region {shown!r} is not a region name", hint=where)
+
+
+def same_start_url(a: str, b: str) -> bool:
+    # People paste the portal URL with or without a trailing "/" or "#/".
+    return a.strip().rstrip("/#") == b.strip().rstrip("/#")
 
 
 def suggest(name: str, names: list[str]) -> list[str]:

@@ -19,9 +19,12 @@ from urllib.parse import urlparse
 
 from awsenv import configedit, login, regions, sso, tokens, ui
 from awsenv.awsapi import InvalidClient, InvalidGrant, TokenRejected
-from awsenv.config import DEFAULT_SCOPE, AwsConfig, SsoTarget, session_target
+from awsenv.config import DEFAULT_SCOPE, AwsConfig, SsoTarget, same_start_url, session_target
 from awsenv.configedit import profile_header, sso_session_header
 from awsenv.errors import AwsenvError, UsageError
+from awsenv.marks import KEY as MARK_KEY
+from awsenv.marks import NAME as MARK_NAME
+from awsenv.marks import Marks
 from awsenv.timefmt import humanize, utc_now
 
 OUTPUTS = ("json", "yaml", "yaml-stream", "text", "table")
@@ -51,6 +54,7 @@ class Answers:
     region: str | None = None
     output: str | None = None
     profile: str | None = None
+    env: str | None = None  # the mark (awsenv_env); None: what the config.toml rules say
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,12 @@ def check_name(kind: str, name: str) -> str:
     return name
 
 
+def check_mark(name: str) -> str:
+    if not MARK_NAME.fullmatch(name):
+        raise UsageError(f"mark {name!r} is not usable", hint="letters, digits and _ . -")
+    return name
+
+
 def check_output(name: str) -> str:
     if name not in OUTPUTS:
         raise UsageError(f"output {name!r} is not one of {', '.join(OUTPUTS)}")
@@ -99,11 +109,6 @@ def check_scopes(raw: str) -> str:
     if not scopes:
         raise UsageError("name at least one registration scope (default: sso:account:access)")
     return ",".join(scopes)
-
-
-def same_url(a: str, b: str) -> bool:
-    # People paste the portal URL with or without a trailing "/" or "#/".
-    return a.strip().rstrip("/#") == b.strip().rstrip("/#")
 
 
 def session_name_for(url: str) -> str:
@@ -262,7 +267,7 @@ def choose_session(wizard: Wizard, config: AwsConfig, answers: Answers) -> tuple
     sessions = config.sso_sessions
     if answers.sso_session and answers.sso_session in sessions:
         target = session_target(config, answers.sso_session)
-        if answers.start_url and not same_url(answers.start_url, target.start_url):
+        if answers.start_url and not same_start_url(answers.start_url, target.start_url):
             raise UsageError(
                 f"sso-session {answers.sso_session} has start URL {target.start_url}, "
                 f"not {answers.start_url}"
@@ -286,7 +291,7 @@ def choose_session(wizard: Wizard, config: AwsConfig, answers: Answers) -> tuple
         url = answer
     url = wizard.ask("SSO start URL", "--start-url", given=url, check=check_start_url)
     for session in sessions.values():
-        if same_url(session.start_url, url):
+        if same_start_url(session.start_url, url):
             wizard.tell(f"re-using sso-session {session.name}, which has this start URL")
             return session_target(config, session.name), False
     name = wizard.ask(
@@ -319,7 +324,7 @@ def access_token(
     except tokens.CorruptCacheFile as exc:
         ui.say(f"{exc}; signing in afresh")
         token = None
-    if token is not None and same_url(str(token.data.get("startUrl", "")), target.start_url):
+    if token is not None and same_start_url(str(token.data.get("startUrl", "")), target.start_url):
         left = token.remaining(now)
         if left > tokens.REFRESH_WINDOW:
             ui.say(f"using the sign-in to {target.label} ({humanize(left)} left)")
@@ -396,6 +401,7 @@ def check_answers(answers: Answers) -> None:
         (answers.region, check_region),
         (answers.output, check_output),
         (answers.profile, lambda v: check_name("profile", v)),
+        (answers.env, check_mark),
     ]
     for given, check in checks:
         if given is not None:
@@ -476,6 +482,9 @@ def configure_sso(
         if not wizard.confirm(f"profile {name} exists ({existing.where}); replace its settings?"):
             raise AwsenvError(f"profile {name} left as it was; nothing written")
     values = {**wanted, "region": region, "output": output}
+    mark = answers.env or Marks.load().for_account(account.account_id, account.account_name)
+    if mark:
+        values[MARK_KEY] = mark
     with configedit.edit() as result:
         document = result.document
         if new_session:

@@ -2,7 +2,9 @@
 
 The format, kept tiny: UTF-8 text; blank lines and lines starting with `#` are ignored; a line
 `key = value` sets `profile` or `region`; a line without `=` is the profile name, so a file that
-holds just `Company-1-ReadOnly` works. A file's content is untrusted input from whoever wrote the
+holds just `Company-1-ReadOnly` works. A file a team commits names `account` and `role` instead
+(optionally `sso_start_url` or `sso_session`): awsenv.shareable finds each person's own profile
+for them. A file's content is untrusted input from whoever wrote the
 repository: it is parsed here, checked against the config, and reaches shell code only through
 `shells.render`/`quote`. Whether a file may take effect at all is awsenv.trust's job.
 
@@ -17,9 +19,11 @@ import os
 import re
 from pathlib import Path
 
-from awsenv import files, regions, shells, switch, trust, ui
+from awsenv import files, guard, regions, shareable, shells, switch, trust, ui
 from awsenv.config import AwsConfig
 from awsenv.errors import AwsenvError, ConfigError
+from awsenv.marks import Marks
+from awsenv.shareable import Wanted
 from awsenv.trust import shown
 from awsenv.value import Value
 
@@ -34,7 +38,12 @@ FILENAME = ".awsenv"
 RESTORE_VAR = "__awsenv_dir_restore"
 REFRESH_FUNCTION = "__awsenv_dir_refresh"
 
-_KEYS = ("profile", "region")
+_KEYS = ("profile", "region", "account", "role", "sso_start_url", "sso_session")
+_ACCOUNT = re.compile(r"[0-9]{12}")
+_ROLE = re.compile(r"[\w+=,.@-]{1,64}")
+# Characters that need no quoting in a suggested command (see `shareable.create_command`).
+_START_URL = re.compile(r"https://[\w.-]+(:[0-9]+)?(/[\w.~%/#-]*)?")
+_SESSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 # Characters a path may hold and still be shown unquoted in a suggested command.
 _PLAIN = re.compile(r"[\w@%+=:,./~-]+")
 
@@ -52,11 +61,27 @@ class DirFileError(AwsenvError):
 
 
 class DirFile(Value):
-    __slots__ = ("profile", "region")
+    """A profile by name, or (`wanted`) by account and role; and a region."""
 
-    def __init__(self, profile: str, region: str | None = None) -> None:
+    __slots__ = ("profile", "region", "wanted")
+
+    def __init__(
+        self, profile: str | None, region: str | None = None, wanted: Wanted | None = None
+    ) -> None:
         self.profile: Final = profile
         self.region: Final = region
+        self.wanted: Final = wanted
+
+    def describe(self) -> str:
+        if self.wanted is not None:
+            return self.wanted.describe()
+        return f"profile {shown(self.profile or '')}"
+
+    def resolve(self, config: AwsConfig) -> str:
+        """The name of the profile this file applies in `config`."""
+        if self.wanted is None:
+            return self.profile or ""
+        return shareable.resolve(config, self.wanted, self.region)
 
 
 def parse(content: bytes, path: str) -> DirFile:
@@ -80,25 +105,62 @@ def parse(content: bytes, path: str) -> DirFile:
         key, eq, value = line.partition("=")
         key, value = (key.strip().lower(), value.strip()) if eq else ("profile", line)
         if key not in _KEYS:
-            raise fail(f"unknown setting {key[:40]!r} (expected profile or region)")
+            raise fail(f"unknown setting {key[:40]!r} (expected {', '.join(_KEYS)})")
         if key in values:
             raise fail(f"{key} is given twice")
         if not value:
             raise fail(f"{key} is empty")
         values[key] = value
-    if "profile" not in values:
-        raise InvalidDirFile(f"{where}: names no profile")
     region = values.get("region")
     if region is not None and (why := regions.problem(region)) is not None:
         raise InvalidDirFile(f"{where}: {why}")
+    if "account" in values or "role" in values:
+        return DirFile(None, region, _wanted(values, where))
+    extra = [k for k in ("sso_start_url", "sso_session") if k in values]
+    if extra:
+        raise InvalidDirFile(f"{where}: {extra[0]} goes with account and role, not a profile")
+    if "profile" not in values:
+        raise InvalidDirFile(f"{where}: names no profile")
     return DirFile(values["profile"], region)
+
+
+def _wanted(values: dict[str, str], where: str) -> Wanted:
+    """The account-and-role form: checked strictly, as its values reach a suggested command."""
+    if "profile" in values:
+        raise InvalidDirFile(f"{where}: names a profile and an account or role; keep one form")
+    for key in ("account", "role"):
+        if key not in values:
+            raise InvalidDirFile(f"{where}: names no {key} (a shareable file needs both)")
+    checks = (
+        ("account", _ACCOUNT, "is not a 12-digit account id"),
+        ("role", _ROLE, "is not a role name"),
+        ("sso_start_url", _START_URL, "is not an https start URL"),
+        ("sso_session", _SESSION, "is not an sso-session name"),
+    )
+    for key, pattern, why in checks:
+        value = values.get(key)
+        if value is not None and not pattern.fullmatch(value):
+            raise InvalidDirFile(f"{where}: {key} {value[:60]!r} {why}")
+    if "sso_start_url" in values and "sso_session" in values:
+        raise InvalidDirFile(f"{where}: give sso_start_url or sso_session, not both")
+    return Wanted(
+        values["account"], values["role"], values.get("sso_start_url"), values.get("sso_session")
+    )
 
 
 def file_text(spec: DirFile) -> str:
     """What `awsenv pin` writes: the bare name when it reads back unambiguously."""
-    profile = spec.profile
-    bare = "=" not in profile and not profile.startswith("#")
-    lines = [profile if bare else f"profile = {profile}"]
+    wanted = spec.wanted
+    if wanted is not None:
+        lines = [f"account = {wanted.account}", f"role = {wanted.role}"]
+        if wanted.start_url:
+            lines.append(f"sso_start_url = {wanted.start_url}")
+        if wanted.sso_session:
+            lines.append(f"sso_session = {wanted.sso_session}")
+    else:
+        profile = spec.profile or ""
+        bare = "=" not in profile and not profile.startswith("#")
+        lines = [profile if bare else f"profile = {profile}"]
     if spec.region:
         lines.append(f"region = {spec.region}")
     return "".join(line + "\n" for line in lines)
@@ -202,7 +264,11 @@ def enter(found: str, environ: Mapping[str, str], shell: str) -> str:
         return leave
     spec = parse(checked.content, found)
     try:
-        changes = switch.use(spec.profile, base, region=spec.region)
+        config = AwsConfig.load(base)
+        name = spec.resolve(config)
+        if not guard.enter_directory(Marks.load(), config.profile(name), base, found):
+            return leave
+        changes = switch.use(name, base, region=spec.region, yes=True)
     except AwsenvError as exc:
         raise DirFileError(found, exc) from None
     restore = shells.render(shell, switch.snapshot(base))
@@ -213,7 +279,7 @@ def enter(found: str, environ: Mapping[str, str], shell: str) -> str:
 def blocked_message(shell: str, checked: trust.Checked, store: trust.TrustStore) -> str:
     """One line: the file, the profile it asks for, and the command that allows it."""
     try:
-        wants = f"profile {shown(parse(checked.content, checked.path).profile)}"
+        wants = parse(checked.content, checked.path).describe()
     except InvalidDirFile as exc:
         wants = f"invalid: {exc}"
     why = "changed since it was allowed" if store.allowed_before(checked.key) else "not allowed yet"
@@ -262,13 +328,22 @@ def deny(path: str, environ: Mapping[str, str] = os.environ) -> int:
     return trust.TrustStore.default(environ).deny(key)
 
 
+def shareable_spec(
+    profile: str, region: str | None, environ: Mapping[str, str] = os.environ
+) -> DirFile:
+    """The account-and-role form for `profile`, as `awsenv pin --shareable` writes it."""
+    config = AwsConfig.load(environ)
+    return DirFile(None, region, shareable.wanted_for(config, config.profile(profile)))
+
+
 def pin(spec: DirFile, environ: Mapping[str, str] = os.environ) -> str:
     """Write `.awsenv` naming `spec` in the current directory and trust it; returns its path."""
-    AwsConfig.load(environ).profile(spec.profile)
+    config = AwsConfig.load(environ)
+    config.profile(spec.resolve(config))
     path = os.path.join(logical_cwd(environ), FILENAME)
     text = file_text(spec)
     if parse(text.encode(), path) != spec:
-        raise AwsenvError(f"profile {shown(spec.profile)!r} cannot be written to {FILENAME}")
+        raise AwsenvError(f"{spec.describe()} cannot be written to {FILENAME}")
     try:
         files.write_private(Path(path), text)
     except OSError as exc:

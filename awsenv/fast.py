@@ -59,6 +59,7 @@ def run(argv: list[str]) -> int | None:
             os.environ,
             region=options.get("region"),
             profile_only="profile_only" in flags,
+            yes="yes" in flags,
         )
     else:
         changes = switch.unset_changes(os.environ)

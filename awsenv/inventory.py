@@ -1,4 +1,4 @@
-"""What `list` and `current` show: each profile with its account, role and session state."""
+"""What `list` and `current` show: each profile with its account, role, mark and session state."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from awsenv import tokens
 from awsenv.config import AwsConfig, Profile, sso_target
 from awsenv.errors import ConfigError
+from awsenv.marks import Marks
 from awsenv.timefmt import humanize
 
 # Session states, from best to worst.
@@ -33,6 +34,7 @@ class Row:
     session: str | None
     state: str | None
     expires_in: int | None
+    env: str | None = None  # the profile's mark (awsenv.marks)
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,6 +54,7 @@ def describe(
     profile: Profile,
     now: datetime,
     seen: dict[tuple[str, str | None], tuple[str, int | None]],
+    marks: Marks | None = None,
 ) -> Row:
     account = profile.get("sso_account_id")
     role = profile.get("sso_role_name") or profile.get("role_arn")
@@ -73,28 +76,31 @@ def describe(
                 except tokens.CorruptCacheFile:
                     seen[key] = (UNREADABLE, None)
             state, expires_in = seen[key]
+    mark = (marks or Marks.load()).of(profile)
     return Row(
-        profile.name, profile.kind, account, role, profile.region, session, state, expires_in
+        profile.name, profile.kind, account, role, profile.region, session, state, expires_in, mark
     )
 
 
 def rows(config: AwsConfig, now: datetime) -> list[Row]:
     seen: dict[tuple[str, str | None], tuple[str, int | None]] = {}
-    return [describe(config, p, now, seen) for p in config.profiles.values()]
+    marks = Marks.load()
+    return [describe(config, p, now, seen, marks) for p in config.profiles.values()]
 
 
 def render(rows: list[Row], *, as_json: bool) -> str:
     """What `awsenv list` prints: an aligned table, or one JSON array."""
     if as_json:
         return json.dumps([r.as_json() for r in rows], indent=2) + "\n"
-    table = [("PROFILE", "KIND", "ACCOUNT", "ROLE", "REGION", "SESSION")]
+    # The ENV column only when some profile is marked: most configs mark none.
+    marked = any(r.env for r in rows)
+    table = [("PROFILE", "KIND", "ACCOUNT", "ROLE", "REGION", "SESSION", *(("ENV",) * marked))]
     for r in rows:
         state = r.state or ""
         if r.state == VALID and r.expires_in is not None:
             state = f"valid {humanize(r.expires_in)}"
-        table.append(
-            (r.name, r.kind, r.account or "-", r.role or "-", r.region or "-", state or "-")
-        )
+        cells = (r.name, r.kind, r.account or "-", r.role or "-", r.region or "-", state or "-")
+        table.append((*cells, *((r.env or "-",) * marked)))
     widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
     return "".join(
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip() + "\n"

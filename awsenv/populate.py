@@ -5,7 +5,8 @@ The accounts are listed page by page (ListAccounts) while their roles are listed
 becomes a `[profile NAME]` named by a template, pointing at the sso-session, and marked with
 `awsenv_generated = true`: later runs update and (with --prune) remove marked profiles only. A
 profile without the marker is the user's and is never touched; deleting the marker line from a
-generated profile adopts it.
+generated profile adopts it. An account matched by the `[marks.NAME]` rules of config.toml
+(its id or name) gets `awsenv_env = NAME` (see awsenv.marks).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from awsenv import configedit, sso
 from awsenv.config import SsoTarget
 from awsenv.configedit import ConfigDocument, EditResult, profile_header
 from awsenv.errors import AwsenvError, ConfigError, UsageError
+from awsenv.marks import KEY as MARK_KEY
+from awsenv.marks import Marks
 
 MARKER = "awsenv_generated"
 DEFAULT_TEMPLATE = "{account_name}-{role_name}"
@@ -264,11 +267,13 @@ def apply(
     region: str | None,
     default_regions: dict[str, str],
     prune: bool,
+    marks: Marks | None = None,
 ) -> Summary:
     """Bring the generated profiles of `sessions` in `document` in line with `named`.
 
     `region` (when given) is set on every generated profile; new ones otherwise get their
-    session's entry in `default_regions`. Profiles without the marker are never changed.
+    session's entry in `default_regions`. Profiles without the marker are never changed. An
+    account the `marks` rules match gets its mark (`awsenv_env`).
     """
     summary = Summary()
     generated: dict[tuple[str, str, str], tuple[str, Any]] = {}
@@ -305,6 +310,9 @@ def apply(
             "sso_account_id": assignment.account_id,
             "sso_role_name": assignment.role_name,
         }
+        mark = marks.for_account(assignment.account_id, assignment.account_name) if marks else None
+        if mark is not None:
+            values[MARK_KEY] = mark
         existing = generated.get(assignment.key)
         if existing is not None:
             old_name, section = existing
@@ -427,5 +435,6 @@ def populate(
             region=region,
             default_regions={t.session_name or "": t.region for t in targets},
             prune=prune,
+            marks=Marks.load(),
         )
     return Outcome(result, summary, len(assignments))

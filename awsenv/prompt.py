@@ -13,11 +13,15 @@ States: `ok`; `soon` (valid, renewed before the next command); `renew` (expired,
 command renews them from the SSO session, or by assuming the role again); `login` (the SSO
 session has ended: sign in).
 
+The profile's mark (AWSENV_ENV: prod, staging... see awsenv.marks) shows as `{env}` in the
+colour `{envcolor}`: by default bold white on red for prod and production, cyan for others.
+
 Format (AWSENV_PROMPT_FORMAT or `--format`): `{profile}`, `{region}`, `{left}` (time left, or
-the state once expired), `{state}`, and `{color}`/`{reset}` for the state's colour. Text in
-`( … )` is shown only when a value inside it is not empty; `\\` takes the next character
-literally. Colours: AWSENV_PROMPT_COLORS like `ok=32:soon=33:renew=33:login=31` (SGR codes; an
-empty code means none); NO_COLOR turns them off.
+the state once expired), `{state}`, `{env}`, `{color}`/`{envcolor}` for the state's and the
+mark's colour, and `{reset}`. Text in `( … )` is shown only when a value inside it is not empty;
+`\\` takes the next character literally. Colours: AWSENV_PROMPT_COLORS like
+`ok=32:soon=33:renew=33:login=31:env=36:env.prod=1;97;41` (SGR codes; an empty code means none;
+`env` for every mark, `env.NAME` for one); NO_COLOR turns them off.
 """
 
 from __future__ import annotations
@@ -33,15 +37,19 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Final
 
-DEFAULT_FORMAT = "aws:{profile}( {region})( {color}{left}{reset})"
+DEFAULT_FORMAT = "aws:{profile}( {region})( {color}{left}{reset})( {envcolor}{env}{reset})"
 DEFAULT_COLORS = {"ok": "32", "soon": "33", "renew": "33", "login": "31"}
+# Production stands out (bold white on red); other marks are cyan.
+STANDOUT_MARKS = ("prod", "production")
+STANDOUT_COLOR = "1;97;41"
+MARK_COLOR = "36"
 # Credentials with less than this left are renewed before the next command.
 DEFAULT_RENEW_WINDOW = 300
 STYLES = ("plain", "bash", "zsh", "fish")
 SIDES = ("left", "right")
 
-_VALUES = ("profile", "region", "left", "state")
-_STYLES = ("color", "reset")
+_VALUES = ("profile", "region", "left", "state", "env")
+_STYLES = ("color", "envcolor", "reset")
 _DIGITS = re.compile(r"[0-9]+")
 _SGR = re.compile(r"[0-9;]*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -57,6 +65,7 @@ def _number(text: str | None) -> int | None:
 
 class Inputs(Value):
     __slots__ = (
+        "env",
         "expiration",
         "login_needed",
         "profile",
@@ -75,6 +84,7 @@ class Inputs(Value):
         sso_refresh_until: int | None,
         login_needed: bool,
         window: int,
+        env: str = "",
     ) -> None:
         self.profile: Final = profile
         self.region: Final = region
@@ -83,6 +93,7 @@ class Inputs(Value):
         self.sso_refresh_until: Final = sso_refresh_until
         self.login_needed: Final = login_needed
         self.window: Final = window
+        self.env: Final = env
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Inputs:
@@ -98,6 +109,7 @@ class Inputs(Value):
             login_needed=expiration is not None
             and environ.get("AWSENV_LOGIN_NEEDED") == raw_expiration,
             window=DEFAULT_RENEW_WINDOW if window is None else window,
+            env=environ.get("AWSENV_ENV", ""),
         )
 
 
@@ -136,16 +148,23 @@ def status(inputs: Inputs, now: int) -> Status:
     return Status(state, "" if state == "ok" else state)
 
 
-def _color_code(state: str, spec: str) -> str:
-    code = DEFAULT_COLORS[state]
+def _chosen(spec: str, key: str, default: str) -> str:
+    """The last valid `key=CODE` of AWSENV_PROMPT_COLORS, else `default`."""
     chosen = None
     for entry in spec.split(":"):
         name, eq, value = entry.partition("=")
-        if eq and name == state:
+        if eq and name == key:
             chosen = value
-    if chosen is not None and _SGR.fullmatch(chosen):
-        code = chosen
-    return code
+    return chosen if chosen is not None and _SGR.fullmatch(chosen) else default
+
+
+def _color_code(state: str, spec: str) -> str:
+    return _chosen(spec, state, DEFAULT_COLORS[state])
+
+
+def _env_code(env: str, spec: str) -> str:
+    code = STANDOUT_COLOR if env.lower() in STANDOUT_MARKS else MARK_COLOR
+    return _chosen(spec, f"env.{env}", _chosen(spec, "env", code))
 
 
 def _sgr(code: str, style: str) -> str:
@@ -171,15 +190,22 @@ def render(
         return ""
     current = status(inputs, now)
     code = _color_code(current.state, colors)
-    sgr = reset = ""
+    env_code = _env_code(inputs.env, colors) if inputs.env else ""
+    sgr = env_sgr = reset = ""
     if color and code:
-        sgr, reset = _sgr(code, style), _sgr("0", style)
+        sgr = _sgr(code, style)
+    if color and env_code:
+        env_sgr = _sgr(env_code, style)
+    if color and (code or env_code):
+        reset = _sgr("0", style)
     values = {
         "profile": inputs.profile,
         "region": inputs.region,
         "left": current.left,
         "state": current.state,
+        "env": inputs.env,
     }
+    styles = {"color": sgr, "envcolor": env_sgr, "reset": reset}
 
     def text(piece: str) -> str:
         return piece.replace("%", "%%") if style == "zsh" else piece
@@ -212,7 +238,7 @@ def render(
                 piece = text(_CONTROL.sub("?", value))
                 i = end + 1
             elif name in _STYLES:
-                piece = sgr if name == "color" else reset
+                piece = styles[name]
                 i = end + 1
         (out if group is None else group).append(piece)
     if group is not None and shown:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from awsenv import recent, tokens
+from awsenv import guard, recent, settings, tokens
 from awsenv.config import AwsConfig, sso_target
 from awsenv.credentials import Credentials, Resolved, resolve
 from awsenv.errors import UsageError
+from awsenv.marks import Marks
 from awsenv.shells import Change
 from awsenv.timefmt import parse_timestamp, rfc3339, utc_now
 from awsenv.value import Value
@@ -33,6 +34,9 @@ MANAGED_VARS = ("AWS_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", *CREDENTIAL_V
 # (epoch s), the --region given to `use` (renewals keep it), and the credential expiry a renewal
 # gave up on because only a sign-in could help (set by the shell hook, cleared by `use`).
 RENEWAL_VARS = ("AWSENV_SSO_REFRESH_UNTIL", "AWSENV_REGION_OVERRIDE", "AWSENV_LOGIN_NEEDED")
+# The profile's mark (awsenv.marks), which the prompt shows, and for a production profile the
+# seconds without a command after which the shell hooks drop its keys (idle_drop_minutes).
+MARK_VARS = ("AWSENV_ENV", "AWSENV_IDLE_DROP")
 # awsenv's own state: the active profile, credential and SSO token expiry (epoch seconds).
 STATE_VARS = (
     "AWSENV_PROFILE",
@@ -40,6 +44,7 @@ STATE_VARS = (
     "AWSENV_SSO_EXPIRATION",
     "AWSENV_VARS",
     *RENEWAL_VARS,
+    *MARK_VARS,
 )
 # The directory whose `.awsenv` the shell's cd hook applied (see awsenv.dirs).
 DIR_VAR = "AWSENV_DIR"
@@ -51,6 +56,8 @@ PREVIOUS_VAR = "AWSENV_PREVIOUS_PROFILE"
 class Activation(Value):
     __slots__ = (
         "credentials",
+        "idle_drop",
+        "mark",
         "profile",
         "region",
         "region_override",
@@ -66,6 +73,8 @@ class Activation(Value):
         sso_expires_at: datetime | None = None,
         sso_refresh_until: datetime | None = None,
         region_override: str | None = None,
+        mark: str | None = None,
+        idle_drop: int | None = None,
     ) -> None:
         self.profile: Final = profile
         self.region: Final = region
@@ -73,6 +82,8 @@ class Activation(Value):
         self.sso_expires_at: Final = sso_expires_at
         self.sso_refresh_until: Final = sso_refresh_until
         self.region_override: Final = region_override
+        self.mark: Final = mark
+        self.idle_drop: Final = idle_drop
 
 
 def previously_set(environ: Mapping[str, str]) -> list[str]:
@@ -105,6 +116,8 @@ def use_changes(activation: Activation, environ: Mapping[str, str]) -> list[Chan
         "AWSENV_SSO_REFRESH_UNTIL": _epoch(activation.sso_refresh_until),
         "AWSENV_REGION_OVERRIDE": activation.region_override,
         "AWSENV_LOGIN_NEEDED": None,
+        "AWSENV_ENV": activation.mark,
+        "AWSENV_IDLE_DROP": str(activation.idle_drop) if activation.idle_drop else None,
     }
     stale = dict.fromkeys([*previously_set(environ), *CREDENTIAL_VARS])
     changes: list[Change] = list(new.items())
@@ -143,15 +156,27 @@ def _epoch(moment: datetime | None) -> str | None:
 
 
 def use(
-    name: str, environ: Mapping[str, str], *, region: str | None = None, profile_only: bool = False
+    name: str,
+    environ: Mapping[str, str],
+    *,
+    region: str | None = None,
+    profile_only: bool = False,
+    yes: bool = False,
 ) -> list[Change]:
-    """The changes that make `name` this shell's profile, signing in first if needed."""
+    """The changes that make `name` this shell's profile, signing in first if needed.
+
+    A production profile is confirmed first (awsenv.guard); `yes` is the person's --yes.
+    """
     if region is not None:
         from awsenv import regions  # here: a plain `use` has no region to check
 
         regions.check(region)
     config = AwsConfig.load(environ)
     profile = config.profile(name)
+    marks = Marks.load()
+    guard.check(marks, profile, environ, yes=yes)
+    mark = marks.of(profile)
+    idle_drop = settings.idle_drop_seconds() if marks.is_guarded(mark) else None
     now = utc_now()
     if profile_only:
         resolved = _ensure_sso_session(config, profile.name, now)
@@ -166,6 +191,8 @@ def use(
         if resolved.sso_expires_at is not None
         else None,
         region_override=region,
+        mark=mark,
+        idle_drop=idle_drop,
     )
     changes = use_changes(activation, environ)
     recent.remember(profile.name)

@@ -17,17 +17,25 @@ if TYPE_CHECKING:
 
 
 class Opt(Value):
-    """An option: `flag` ones take no value."""
+    """An option: `flag` ones take no value; `short` is its one-letter alias, if any."""
 
-    __slots__ = ("flag", "help", "name")
+    __slots__ = ("flag", "help", "name", "short")
 
-    def __init__(self, name: str, help: str, *, flag: bool = False) -> None:
+    def __init__(
+        self, name: str, help: str, *, flag: bool = False, short: str | None = None
+    ) -> None:
         self.name: Final = name
         self.help: Final = help
         self.flag: Final = flag
+        self.short: Final = short
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name,) if self.short is None else (self.name, self.short)
 
 
 SHELL = Opt("--shell", "bash, zsh or fish (default: the calling shell)")
+YES = Opt("--yes", "switch into a production profile without asking", flag=True, short="-y")
 
 # verb -> the typer parameter name -> its option.
 HOT: dict[str, dict[str, Opt]] = {
@@ -36,15 +44,16 @@ HOT: dict[str, dict[str, Opt]] = {
         "region": Opt("--region", "override the profile's region"),
         "shell": SHELL,
         "profile_only": Opt("--profile-only", "export AWS_PROFILE but no keys", flag=True),
+        "yes": YES,
     },
     "unset": {"shell": SHELL},
     "list": {"as_json": Opt("--json", "one JSON array", flag=True)},
     "prompt": {
         "fmt": Opt(
             "--format",
-            "placeholders {profile} {region} {left} {state} {color} {reset}; ( ... ) is shown "
-            "only when a value in it is set (default: AWSENV_PROMPT_FORMAT, else "
-            "aws:{profile}( {region})( {color}{left}{reset}))",
+            "placeholders {profile} {region} {left} {state} {env} {color} {envcolor} {reset}; "
+            "( ... ) is shown only when a value in it is set (default: AWSENV_PROMPT_FORMAT, else "
+            "aws:{profile}( {region})( {color}{left}{reset})( {envcolor}{env}{reset}))",
         ),
     },
     "_dir": {},
@@ -68,7 +77,7 @@ def parse(verb: str, args: list[str]) -> tuple[list[str], dict[str, str], set[st
     """Positional arguments, {parameter: value} and the flags given (by parameter); None for
     anything else (an unknown option, a flag given a value, an option without one), which the
     typer command handles."""
-    by_name = {opt.name: (param, opt) for param, opt in HOT[verb].items()}
+    by_name = {name: (param, opt) for param, opt in HOT[verb].items() for name in opt.names}
     positional: list[str] = []
     options: dict[str, str] = {}
     flags: set[str] = set()

@@ -57,7 +57,8 @@ def bash_prompt_hook_without(part: str) -> str:
     else:
         first = next(i for i, line in enumerate(lines) if "__awsenv_prompt_next" in line)
         last = next(i for i in range(first, len(lines)) if lines[i].strip() == "fi")
-        kept = lines[:first] + lines[last + 1 :]
+        # The idle deadline of a production profile (issue 12) goes with the segment's part.
+        kept = [line for line in lines[:first] + lines[last + 1 :] if "__awsenv_idle" not in line]
     if len(kept) == len(lines):
         raise RuntimeError(f"the bash prompt hook has no {part} part to take out")
     return "".join(kept)

@@ -15,6 +15,10 @@ also measured against a shell with no DEBUG trap at all, to show what the trap's
 costs.
 Goals: under 20 µs a prompt in bash and zsh (issue 3), under 100 µs in fish (issue 10), and 0
 processes.
+
+Each shell is measured twice: with an unmarked profile, and with one marked prod whose keys drop
+after 15 idle minutes (issue 12): its segment shows the mark, and each prompt sets the idle
+deadline. The empty hooks leave that out too (bash's idle line goes with the segment part).
 """
 
 from __future__ import annotations
@@ -47,6 +51,11 @@ def state_env() -> dict[str, str]:
     }
 
 
+# A production profile: the mark in the segment, the idle deadline set at each prompt.
+MARKED = {"AWSENV_ENV": "prod", "AWSENV_IDLE_DROP": "900"}
+STATES = {"profile": {}, "prod, idle drop": MARKED}
+
+
 def base_env(home: Path) -> dict[str, str]:
     return {
         "HOME": str(home),
@@ -72,7 +81,8 @@ SHELLS = {
     "zsh": {
         "argv": ["zsh", "--no-rcs", "-i"],
         "load": 'eval "$(awsenv init zsh --prompt left)"',
-        "empty": "__awsenv_prompt_hook() { return 0 }; __awsenv_preexec() { return 0 }",
+        "empty": "__awsenv_prompt_hook() { return 0 }; __awsenv_preexec() { return 0 }; "
+        "__awsenv_idle_preexec() { return 0 }",
         "rebuild": "precmd_functions=(__awsenv_bench_rebuild $precmd_functions); "
         "__awsenv_bench_rebuild() { __awsenv_prompt_key= }",
         "clock": "$EPOCHREALTIME",
@@ -119,7 +129,8 @@ def fish_script(variant: str) -> str:
     lines = ["awsenv init fish | source", "set -l loops (seq " + str(PROMPTS) + ")"]
     if variant == "empty":
         lines.append(
-            "functions -e __awsenv_prompt_hook __awsenv_preexec; "
+            "functions -e __awsenv_prompt_hook __awsenv_preexec __awsenv_idle_arm "
+            "__awsenv_idle_preexec; "
             "function __awsenv_prompt_hook --on-event fish_prompt; end; "
             "function __awsenv_preexec --on-event fish_preexec; end"
         )
@@ -215,20 +226,27 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        env = base_env(tmp)
+        plain = base_env(tmp)
         for shell in ("bash", "zsh", "fish"):
-            best = best_of_runs(shell, env)
-            if shell == "fish":
-                runs = [(["fish", "--no-config", "-c", fish_script(v)], None) for v in VARIANTS[:2]]
-            else:
-                runs = [(SHELLS[shell]["argv"], interactive_script(shell, v)) for v in VARIANTS[:2]]
-            procs = [count_processes(argv, script, env, tmp) for argv, script in runs]
-            rows.append((shell, best, *procs))
+            for state, extra in STATES.items():
+                env = {**plain, **extra}
+                best = best_of_runs(shell, env)
+                if shell == "fish":
+                    runs = [
+                        (["fish", "--no-config", "-c", fish_script(v)], None) for v in VARIANTS[:2]
+                    ]
+                else:
+                    runs = [
+                        (SHELLS[shell]["argv"], interactive_script(shell, v)) for v in VARIANTS[:2]
+                    ]
+                procs = [count_processes(argv, script, env, tmp) for argv, script in runs]
+                rows.append((shell, state, best, *procs))
         argv = [str(BIN / "awsenv"), "prompt"]
-        took = median_ms(time_command(argv, {**os.environ, **env}, 5))
+        took = median_ms(time_command(argv, {**os.environ, **plain}, 5))
     print(f"prompt cost over {PROMPTS} prompts, µs a prompt, best of {RUNS} runs")
     header = (
         "shell",
+        "profile",
         "empty hook",
         "awsenv hook",
         "difference",
@@ -237,13 +255,14 @@ def main() -> None:
         "goal",
     )
     lines = []
-    for shell, best, empty_procs, hook_procs in rows:
+    for shell, state, best, empty_procs, hook_procs in rows:
         difference = best["hook"] - best["empty"]
         met = difference < (FISH_GOAL_US if shell == "fish" else GOAL_US) and hook_procs == 0
         goal = "met" if met else "NOT met"
         lines.append(
             (
                 shell,
+                state,
                 f"{best['empty']:.1f}",
                 f"{best['hook']:.1f}",
                 f"{difference:.1f}",
@@ -253,7 +272,7 @@ def main() -> None:
             )
         )
     print(table(header, lines))
-    bash = rows[0][1]
+    bash = rows[0][2]
     print(
         f"bash against an empty hook and no DEBUG trap at all: {bash['no trap']:.1f} µs, "
         f"difference {bash['hook'] - bash['no trap']:.1f} µs"

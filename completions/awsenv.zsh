@@ -106,6 +106,7 @@ _awsenv_configure_sso() {
         '--region=[the profile'\''s default region]:region: ' \
         '--output=[json, yaml, yaml-stream, text or table]:output: ' \
         '--profile=[the profile name to write]:profile:__awsenv_complete_profiles' \
+        '--env=[mark the profile (prod asks before switching; default\: config.toml)]:env: ' \
         '(--yes -y)--yes[take the default for every question not answered]' \
         '(--yes -y)-y[take the default for every question not answered]' \
         '--overwrite[replace an existing profile of that name]' \
@@ -120,6 +121,8 @@ _awsenv_console() {
         '--service=[the console of this service (s3, ec2, iam, ...)]:service: ' \
         '--region=[override the profile'\''s region]:region: ' \
         '--url-only[print the sign-in URL instead of opening it]' \
+        '(--yes -y)--yes[switch into a production profile without asking]' \
+        '(--yes -y)-y[switch into a production profile without asking]' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles'
 }
@@ -154,6 +157,8 @@ _awsenv_exec() {
         '--profile-only[set AWS_PROFILE but no keys]' \
         '--server[no keys either\: serve them from 127.0.0.1, renewed while COMMAND runs]' \
         '--listen=[with --server\: listen on this IPv4 address, not 127.0.0.1 (see the README)]:listen: ' \
+        '(--yes -y)--yes[switch into a production profile without asking]' \
+        '(--yes -y)-y[switch into a production profile without asking]' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles' \
         '*::command:__awsenv_complete_command_line 1'
@@ -202,12 +207,13 @@ _awsenv_pin() {
     _arguments -s -S \
         '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--region=[and this region]:region: ' \
+        '--shareable[write PROFILE'\''s account and role, which resolve to anyone'\''s own profile]' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles'
 }
 _awsenv_prompt() {
     _arguments -s -S \
-        '--format=[placeholders {profile} {region} {left} {state} {color} {reset}; ( ... ) is shown only when a value in it is set (default\: AWSENV_PROMPT_FORMAT, else aws\:{profile}( {region})( {color}{left}{reset}))]:format: ' \
+        '--format=[placeholders {profile} {region} {left} {state} {env} {color} {envcolor} {reset}; ( ... ) is shown only when a value in it is set (default\: AWSENV_PROMPT_FORMAT, else aws\:{profile}( {region})( {color}{left}{reset})( {envcolor}{env}{reset}))]:format: ' \
         '--help[Show this message and exit]'
 }
 _awsenv_prune() {
@@ -257,6 +263,8 @@ _awsenv_use() {
         '--region=[override the profile'\''s region]:region: ' \
         '--shell=[bash, zsh or fish (default\: the calling shell)]:shell:(bash zsh fish)' \
         '--profile-only[export AWS_PROFILE but no keys]' \
+        '(--yes -y)--yes[switch into a production profile without asking]' \
+        '(--yes -y)-y[switch into a production profile without asking]' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles'
 }

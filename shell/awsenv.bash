@@ -112,6 +112,7 @@ __awsenv_prompt_hook() {
         [[ ${AWS_REGION-}/${AWSENV_RENEW_WINDOW-}/${AWSENV_PROMPT_FORMAT-}/${AWSENV_PROMPT_COLORS-}/${NO_COLOR-} != "$__awsenv_prompt_key" ]]; then
         __awsenv_prompt_update
     fi
+    [[ -z ${AWSENV_IDLE_DROP-}${__awsenv_idle_at-} ]] || __awsenv_idle_arm
     [[ $status != 0 && $- != *e* ]] || return 0
     return "$status"
 }
@@ -184,7 +185,7 @@ __awsenv_prompt_render() {
         return 0
     fi
     __awsenv_state_at "$1"
-    local fmt="${AWSENV_PROMPT_FORMAT:-"aws:{profile}( {region})( {color}{left}{reset})"}"
+    local fmt="${AWSENV_PROMPT_FORMAT:-"aws:{profile}( {region})( {color}{left}{reset})( {envcolor}{env}{reset})"}"
     local colors=":${AWSENV_PROMPT_COLORS-}:" code="" sgr="" reset="" out="" group="" ingroup=""
     local shown="" c piece name value i=0 n=${#fmt}
     case "$__awsenv_state" in
@@ -199,6 +200,24 @@ __awsenv_prompt_render() {
     fi
     if [[ -z "${NO_COLOR-}" && -n "$code" ]]; then
         sgr=$'\001\e['"$code"$'m\002' reset=$'\001\e[0m\002'
+    fi
+    # The mark's colour: env.NAME, else env, else the default (production stands out).
+    local env="${AWSENV_ENV-}" envcode="" envsgr=""
+    if [[ -n "$env" ]]; then
+        case "${env,,}" in
+            prod | production) envcode="1;97;41" ;;
+            *) envcode=36 ;;
+        esac
+        for name in env "env.$env"; do
+            if [[ "$colors" == *":$name="* ]]; then
+                value="${colors##*":$name="}"
+                value="${value%%:*}"
+                [[ "$value" == *[!0-9\;]* ]] || envcode="$value"
+            fi
+        done
+        if [[ -z "${NO_COLOR-}" && -n "$envcode" ]]; then
+            envsgr=$'\001\e['"$envcode"$'m\002' reset=$'\001\e[0m\002'
+        fi
     fi
     while ((i < n)); do
         c="${fmt:i:1}"
@@ -229,11 +248,12 @@ __awsenv_prompt_render() {
                 name="${value%%\}*}"
                 if [[ "$value" == *\}* ]]; then
                     case "$name" in
-                        profile | region | left | state)
+                        profile | region | left | state | env)
                             case "$name" in
                                 profile) value="$AWSENV_PROFILE" ;;
                                 region) value="${AWS_REGION-}" ;;
                                 left) value="$__awsenv_left" ;;
+                                env) value="$env" ;;
                                 *) value="$__awsenv_state" ;;
                             esac
                             [[ -z "$value" ]] || shown=1
@@ -243,6 +263,10 @@ __awsenv_prompt_render() {
                         color)
                             piece="$sgr"
                             i=$((i + 6))
+                            ;;
+                        envcolor)
+                            piece="$envsgr"
+                            i=$((i + 9))
                             ;;
                         reset)
                             piece="$reset"
@@ -271,6 +295,7 @@ __awsenv_prompt_render() {
 __awsenv_preexec() {
     local exp="${AWSENV_EXPIRATION-}" window="${AWSENV_RENEW_WINDOW-}" word verb rest
     local now=$((__awsenv_now))
+    [[ -z ${__awsenv_idle_at-} ]] || __awsenv_idle_check "$now" "${1-}" || return 0
     ((now >= __awsenv_renew_at)) || return 0
     [[ -n "${AWSENV_PROFILE-}" && -n "$exp" && "$exp" != *[!0-9]* ]] || return 0
     [[ -n "$window" && "$window" != *[!0-9]* ]] || window=300
@@ -282,6 +307,39 @@ __awsenv_preexec() {
         esac
     fi
     __awsenv_renew "$now"
+}
+
+# --- awsenv: a production profile's keys leave an idle shell ------------------------------
+# `awsenv use` exports AWSENV_IDLE_DROP (seconds) for a production profile when the
+# idle_drop_minutes setting asks for it. Each prompt sets the deadline, __awsenv_idle_at, and
+# lowers __awsenv_renew_at to it, so that the DEBUG trap's one comparison covers both; the
+# renewal's own time waits in __awsenv_idle_renew_at. Builtins only, no process per prompt.
+__awsenv_idle_arm() {
+    local drop=${AWSENV_IDLE_DROP-}
+    if [[ -z $drop || $drop == *[!0-9]* ]]; then
+        unset __awsenv_idle_at
+        return 0
+    fi
+    ((__awsenv_renew_at == ${__awsenv_idle_at-0})) || __awsenv_idle_renew_at=$__awsenv_renew_at
+    __awsenv_idle_at=$((__awsenv_now + 10#$drop)) __awsenv_idle_minutes=$(((10#$drop + 59) / 60))
+    __awsenv_renew_at=${__awsenv_idle_renew_at-$__awsenv_never}
+    ((__awsenv_renew_at <= __awsenv_idle_at)) || __awsenv_renew_at=$__awsenv_idle_at
+}
+
+# Before a command ($2) at time $1: past the deadline, drop the keys and return 1. The prompt
+# hook is no command of the person's (the last one ran long): the next prompt re-arms.
+__awsenv_idle_check() {
+    (($1 >= __awsenv_idle_at)) || return 0
+    if [[ $2 == __awsenv_prompt_hook ]]; then
+        __awsenv_renew_at=$__awsenv_idle_renew_at
+        return 0
+    fi
+    local profile=${AWSENV_PROFILE-}
+    unset __awsenv_idle_at
+    awsenv unset || return 0
+    printf 'awsenv: dropped the keys of %s after %s min without a command (awsenv use %s)\n' \
+        "${profile//[[:cntrl:]]/?}" "$__awsenv_idle_minutes" "${profile//[[:cntrl:]]/?}" >&2
+    return 1
 }
 
 # Renews the keys at time $1, then rebuilds the segment, which also works out when the next

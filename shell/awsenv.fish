@@ -183,7 +183,7 @@ else
     end
 end
 
-function __awsenv_stale --on-variable AWSENV_PROFILE --on-variable AWS_REGION \
+function __awsenv_stale --on-variable AWSENV_PROFILE --on-variable AWSENV_ENV --on-variable AWS_REGION \
     --on-variable AWSENV_EXPIRATION --on-variable AWSENV_SSO_EXPIRATION \
     --on-variable AWSENV_SSO_REFRESH_UNTIL --on-variable AWSENV_LOGIN_NEEDED \
     --on-variable AWSENV_RENEW_WINDOW --on-variable AWSENV_PROMPT_FORMAT \
@@ -284,7 +284,7 @@ end
 function __awsenv_prompt_render --argument-names now
     __awsenv_state_at $now
     set -l fmt $AWSENV_PROMPT_FORMAT
-    test -n "$fmt"; or set fmt 'aws:{profile}( {region})( {color}{left}{reset})'
+    test -n "$fmt"; or set fmt 'aws:{profile}( {region})( {color}{left}{reset})( {envcolor}{env}{reset})'
     set -l code 31
     switch $__awsenv_state
         case ok
@@ -307,6 +307,28 @@ function __awsenv_prompt_render --argument-names now
     if test -z "$NO_COLOR" -a -n "$code"
         set sgr \e\[{$code}m
         set reset \e\[0m
+    end
+    # The mark's colour: env.NAME, else env, else the default (production stands out).
+    set -l envsgr ''
+    if test -n "$AWSENV_ENV"
+        set -l envcode 36
+        contains -- (string lower -- $AWSENV_ENV) prod production; and set envcode '1;97;41'
+        for key in env "env.$AWSENV_ENV"
+            set -l given
+            for entry in (string split : -- "$AWSENV_PROMPT_COLORS")
+                set -l pair (string split -m1 = -- $entry)
+                if test (count $pair) -eq 2; and test "$pair[1]" = $key
+                    set given $pair[2]
+                end
+            end
+            if set -q given[1]; and string match -qr '^[0-9;]*$' -- "$given"
+                set envcode $given
+            end
+        end
+        if test -z "$NO_COLOR" -a -n "$envcode"
+            set envsgr \e\[{$envcode}m
+            set reset \e\[0m
+        end
     end
     set -l chars (string split '' -- $fmt)
     set -l n (count $chars)
@@ -352,18 +374,22 @@ function __awsenv_prompt_render --argument-names now
                             set value $__awsenv_left
                         case state
                             set value $__awsenv_state
+                        case env
+                            set value $AWSENV_ENV
                         case color
                             set piece $sgr
+                        case envcolor
+                            set piece $envsgr
                         case reset
                             set piece $reset
                     end
                     switch $name
-                        case profile region left state
+                        case profile region left state env
                             test -n "$value"; and set shown 1
                             set piece (string replace -ra '[\x00-\x1f\x7f-\x9f]' '?' -- "$value")
                             set i (math $i + (string length -- $name) + 1)
-                        case color reset
-                            set i (math $i + 6)
+                        case color reset envcolor
+                            set i (math $i + (string length -- $name) + 1)
                     end
                 end
         end
@@ -418,6 +444,33 @@ function __awsenv_renew
             set -g __awsenv_renew_retry (math $__awsenv_now + 30)
             set -g __awsenv_prompt_due 0
     end
+end
+
+# --- awsenv: a production profile's keys leave an idle shell ------------------------------
+# `awsenv use` exports AWSENV_IDLE_DROP (seconds) for a production profile when the
+# idle_drop_minutes setting asks for it. Each prompt sets the deadline, and before the next
+# command a comparison tells whether it has passed. No process per prompt.
+function __awsenv_idle_arm --on-event fish_prompt
+    set -q AWSENV_IDLE_DROP; or set -q __awsenv_idle_at; or return 0
+    if not string match -qr '^[0-9]+$' -- "$AWSENV_IDLE_DROP"
+        set -eg __awsenv_idle_at
+        return 0
+    end
+    __awsenv_clock
+    set -g __awsenv_idle_at (math $__awsenv_now + $AWSENV_IDLE_DROP)
+    set -g __awsenv_idle_after $AWSENV_IDLE_DROP
+end
+
+function __awsenv_idle_preexec --on-event fish_preexec
+    set -q __awsenv_idle_at; or return 0
+    __awsenv_clock
+    test $__awsenv_now -lt $__awsenv_idle_at; and return 0
+    set -l profile (string replace -ra '[\x00-\x1f\x7f-\x9f]' '?' -- "$AWSENV_PROFILE")
+    set -l minutes (math --scale=0 "($__awsenv_idle_after + 59) / 60")
+    set -eg __awsenv_idle_at
+    awsenv unset; or return 0
+    printf 'awsenv: dropped the keys of %s after %s min without a command (awsenv use %s)\n' \
+        "$profile" $minutes "$profile" >&2
 end
 
 # `awsenv init fish --prompt left|right` ends with this call: the prompt function is kept under

@@ -121,6 +121,7 @@ __awsenv_prompt_hook() {
         [[ ${AWS_REGION-}/${AWSENV_RENEW_WINDOW-}/${AWSENV_PROMPT_FORMAT-}/${AWSENV_PROMPT_COLORS-}/${NO_COLOR-} != "$__awsenv_prompt_key" ]]; then
         __awsenv_prompt_update
     fi
+    [[ -z ${AWSENV_IDLE_DROP-}${__awsenv_idle_at-} ]] || __awsenv_idle_arm
     return 0
 }
 
@@ -195,7 +196,7 @@ __awsenv_state_at() {
 __awsenv_prompt_render() {
     builtin emulate -L zsh
     __awsenv_state_at "$1"
-    local fmt="${AWSENV_PROMPT_FORMAT:-"aws:{profile}( {region})( {color}{left}{reset})"}"
+    local fmt="${AWSENV_PROMPT_FORMAT:-"aws:{profile}( {region})( {color}{left}{reset})( {envcolor}{env}{reset})"}"
     local colors=":${AWSENV_PROMPT_COLORS-}:" code="" sgr="" reset="" out="" group="" ingroup=""
     local shown="" c piece name value i=0 n=${#fmt}
     case "$__awsenv_state" in
@@ -210,6 +211,24 @@ __awsenv_prompt_render() {
     fi
     if [[ -z "${NO_COLOR-}" && -n "$code" ]]; then
         sgr="%{"$'\e['"$code"'m%}' reset="%{"$'\e[0m'"%}"
+    fi
+    # The mark's colour: env.NAME, else env, else the default (production stands out).
+    local env="${AWSENV_ENV-}" envcode="" envsgr=""
+    if [[ -n "$env" ]]; then
+        case "${(L)env}" in
+            prod | production) envcode="1;97;41" ;;
+            *) envcode=36 ;;
+        esac
+        for name in env "env.$env"; do
+            if [[ "$colors" == *":$name="* ]]; then
+                value="${colors##*":$name="}"
+                value="${value%%:*}"
+                [[ "$value" == *[^0-9\;]* ]] || envcode="$value"
+            fi
+        done
+        if [[ -z "${NO_COLOR-}" && -n "$envcode" ]]; then
+            envsgr="%{"$'\e['"$envcode"'m%}' reset="%{"$'\e[0m'"%}"
+        fi
     fi
     while ((i < n)); do
         i=$((i + 1))
@@ -240,11 +259,12 @@ __awsenv_prompt_render() {
                 name="${value%%\}*}"
                 if [[ "$value" == *\}* ]]; then
                     case "$name" in
-                        profile | region | left | state)
+                        profile | region | left | state | env)
                             case "$name" in
                                 profile) value="$AWSENV_PROFILE" ;;
                                 region) value="${AWS_REGION-}" ;;
                                 left) value="$__awsenv_left" ;;
+                                env) value="$env" ;;
                                 *) value="$__awsenv_state" ;;
                             esac
                             [[ -z "$value" ]] || shown=1
@@ -255,6 +275,10 @@ __awsenv_prompt_render() {
                         color)
                             piece="$sgr"
                             i=$((i + 6))
+                            ;;
+                        envcolor)
+                            piece="$envsgr"
+                            i=$((i + 9))
                             ;;
                         reset)
                             piece="$reset"
@@ -321,6 +345,34 @@ __awsenv_renew() {
     __awsenv_prompt_update
 }
 
+# --- awsenv: a production profile's keys leave an idle shell ------------------------------
+# `awsenv use` exports AWSENV_IDLE_DROP (seconds) for a production profile when the
+# idle_drop_minutes setting asks for it. Each prompt sets the deadline, and before the next
+# command a comparison tells whether it has passed. Builtins only, no process per prompt.
+__awsenv_idle_arm() {
+    local drop=${AWSENV_IDLE_DROP-}
+    if [[ -z $drop || $drop == *[^0-9]* ]]; then
+        unset __awsenv_idle_at
+        return 0
+    fi
+    typeset -gi __awsenv_idle_at=$((EPOCHSECONDS + 10#$drop))
+    typeset -gi __awsenv_idle_minutes=$(((10#$drop + 59) / 60))
+}
+
+__awsenv_idle_preexec() {
+    [[ -z ${__awsenv_idle_at-} ]] || ((EPOCHSECONDS < __awsenv_idle_at)) || __awsenv_idle_drop
+    return 0
+}
+
+__awsenv_idle_drop() {
+    builtin emulate -L zsh
+    local profile=${AWSENV_PROFILE-}
+    unset __awsenv_idle_at
+    awsenv unset || return 0
+    printf 'awsenv: dropped the keys of %s after %s min without a command (awsenv use %s)\n' \
+        "${profile//[[:cntrl:]]/?}" "$__awsenv_idle_minutes" "${profile//[[:cntrl:]]/?}" >&2
+}
+
 # `awsenv init SHELL --prompt left|right` ends with this call.
 __awsenv_prompt_install() {
     builtin setopt prompt_subst
@@ -333,6 +385,7 @@ __awsenv_prompt_install() {
 
 typeset -ag precmd_functions preexec_functions
 precmd_functions=(${precmd_functions:#__awsenv_prompt_hook} __awsenv_prompt_hook)
+preexec_functions=(${preexec_functions:#__awsenv_idle_preexec} __awsenv_idle_preexec)
 preexec_functions=(${preexec_functions:#__awsenv_preexec} __awsenv_preexec)
 
 # --- awsenv: completion, loaded on first use -----------------------------------------------

@@ -122,7 +122,7 @@ def test_bash_completes_commands_options_and_values(home: Home) -> None:
     )
     assert set(COMMANDS) <= set(got[0])
     assert got[1] == ["exec", "export"]
-    assert set(got[2]) == {"--profile", "--region", "--shell", "--profile-only", "--help"}
+    assert set(got[2]) == {"--profile", "--region", "--shell", "--profile-only", "--yes", "--help"}
     assert got[3] == ["zsh"]
     assert got[4] == ["env", "env-no-export"]
     assert got[5] == ["populate"]

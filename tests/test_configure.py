@@ -290,3 +290,27 @@ def test_the_wizard_asks_before_replacing_a_profile(home: Home, tmp_path: Path) 
     child.close()
     assert child.exitstatus == 1
     assert home.config.read_text() == EXAMPLE_CONFIG
+
+
+def test_the_mark_is_written_from_the_rules_or_the_option(home: Home) -> None:
+    toml = home.path / ".config" / "awsenv" / "config.toml"
+    toml.parent.mkdir(parents=True)
+    toml.write_text('[marks.prod]\naccount_names = ["prod*"]\n')
+    url = new_url()
+    code, _, err = configure(
+        home, "--start-url", url, "--sso-session", "corp", "--sso-region", "eu-west-1",
+        "--account-id", "555566667777", "--role-name", "ReadOnly", "--yes",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "[profile Production-ReadOnly]\nsso_session = corp\n" in home.config.read_text()
+    assert "output = json\nawsenv_env = prod\n" in home.config.read_text()
+    code, _, err = configure(
+        home, "--sso-session", "corp", "--account-id", "444455556666", "--role-name", "ReadOnly",
+        "--env", "sandbox", "--yes",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "[profile Sandbox-ReadOnly]" in home.config.read_text()
+    assert "output = json\nawsenv_env = sandbox\n" in home.config.read_text()
+    code, _, err = configure(home, "--env", "not a name", "--yes")
+    assert code == 2
+    assert "mark 'not a name' is not usable" in err

@@ -109,3 +109,9 @@ def test_the_typer_commands_take_their_options_from_the_declaration() -> None:
             param: (opt.name, opt.help, opt.flag) for param, opt in declared.items()
         }, verb
     assert prompt.DEFAULT_FORMAT in verbs.HOT["prompt"]["fmt"].help
+
+
+def test_the_prompt_format_help_names_the_default_format() -> None:
+    from awsenv import prompt
+
+    assert prompt.DEFAULT_FORMAT in verbs.HOT["prompt"]["fmt"].help

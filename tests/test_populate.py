@@ -379,3 +379,25 @@ def test_listing_follows_every_page(
     assert len({(a.account_id, a.role_name) for a in found}) == 23 * 12
     assert len(emulator.calls("ListAccounts")) == 5  # 23 accounts, 5 a page
     assert len(emulator.calls("ListAccountRoles")) == 23 * 3  # 12 roles, 5 a page
+
+
+def test_accounts_the_mark_rules_match_are_marked(home: Home, big: str) -> None:
+    """Account names are known only here: populate writes the mark (awsenv_env)."""
+    toml = home.path / ".config" / "awsenv" / "config.toml"
+    toml.parent.mkdir(parents=True)
+    toml.write_text(
+        '[marks.prod]\naccount_names = ["account-000[12]"]\n'
+        '[marks.staging]\naccounts = ["10000000002?", "100000000001"]\n'
+    )
+    result = run(home)
+    assert result.returncode == 0, result.stderr
+    marks = {name: s.get("awsenv_env") for name, s in generated(home).items()}
+    assert marks["Account-0001-ReadOnly"] == "prod"  # the first rule that matches wins
+    assert marks["Account-0002-PowerUser"] == "prod"
+    assert marks["Account-0021-Administrator"] == "staging"
+    assert marks["Account-0013-ReadOnly"] is None
+    listed = home.awsenv("list").stdout
+    assert any(
+        line.split()[0] == "Account-0001-ReadOnly" and line.endswith("prod")
+        for line in listed.splitlines()
+    )

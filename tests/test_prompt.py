@@ -21,6 +21,7 @@ from conftest import SHELLS, Home
 NOW = 1_800_000_000
 MIN, HOUR, DAY = 60, 3600, 86400
 GREEN, YELLOW, RED, RESET = "\x1b[32m", "\x1b[33m", "\x1b[31m", "\x1b[0m"
+STANDOUT = "\x1b[1;97;41m"
 P = "Company-1-ReadOnly"
 R = "ap-southeast-2"
 
@@ -36,6 +37,7 @@ INPUTS = (
     "AWSENV_PROMPT_FORMAT",
     "AWSENV_PROMPT_COLORS",
     "NO_COLOR",
+    "AWSENV_ENV",
 )
 
 # name -> (variables, with times as offsets from now; the segment expected, plain).
@@ -162,6 +164,49 @@ CASES: dict[str, tuple[dict[str, str | int], str]] = {
     "control characters": (
         {"AWSENV_PROFILE": "evil\x1b]0;owned\x07\n", "AWSENV_EXPIRATION": 47 * MIN + 30},
         f"aws:evil?]0;owned?? {R} {GREEN}47m{RESET}",
+    ),
+    "marked prod": (
+        {"AWSENV_EXPIRATION": 47 * MIN + 30, "AWSENV_ENV": "prod"},
+        f"aws:{P} {R} {GREEN}47m{RESET} {STANDOUT}prod{RESET}",
+    ),
+    "marked production, upper case": (
+        {"AWSENV_ENV": "PRODUCTION", "NO_COLOR": ""},
+        f"aws:{P} {R} {STANDOUT}PRODUCTION{RESET}",
+    ),
+    "marked staging": (
+        {"AWSENV_EXPIRATION": 47 * MIN + 30, "AWSENV_ENV": "staging"},
+        f"aws:{P} {R} {GREEN}47m{RESET} \x1b[36mstaging{RESET}",
+    ),
+    "mark colours": (
+        {
+            "AWSENV_ENV": "prod",
+            "AWSENV_PROMPT_COLORS": "env.prod=4:env=35:env.staging=7:env.prod=x",
+        },
+        f"aws:{P} {R} \x1b[35mprod{RESET}",
+    ),
+    "mark colour for every mark": (
+        {"AWSENV_ENV": "a*b", "AWSENV_PROMPT_COLORS": "env=35:env.a=1"},
+        f"aws:{P} {R} \x1b[35ma*b{RESET}",
+    ),
+    "mark without colour, state colour off": (
+        {
+            "AWSENV_EXPIRATION": -30,
+            "AWSENV_ENV": "staging",
+            "AWSENV_PROMPT_COLORS": "renew=:env=",
+        },
+        f"aws:{P} {R} renew staging",
+    ),
+    "mark, state colour off": (
+        {"AWSENV_EXPIRATION": -30, "AWSENV_ENV": "qa", "AWSENV_PROMPT_COLORS": "renew="},
+        f"aws:{P} {R} renew{RESET} \x1b[36mqa{RESET}",
+    ),
+    "mark in a format, control characters": (
+        {
+            "AWSENV_ENV": "pr\x1b]0;x\x07od",
+            "NO_COLOR": "1",
+            "AWSENV_PROMPT_FORMAT": "[{envcolor}{env}{reset}]({profile} {env})",
+        },
+        f"[pr?]0;x?od]{P} pr?]0;x?od",
     ),
     "percent and non-ASCII": (
         {"AWSENV_PROFILE": "prød-100%", "NO_COLOR": "1", "AWSENV_PROMPT_FORMAT": "%{profile}%"},

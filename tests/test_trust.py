@@ -191,11 +191,12 @@ def test_oversized_file_is_refused(home: Home) -> None:
 
 
 def test_invalid_file_is_not_allowed(home: Home) -> None:
-    path = write(home.path / "repo" / ".awsenv", "profile = Default\nrole = admin\n")
+    path = write(home.path / "repo" / ".awsenv", "profile = Default\ncolor = red\n")
     result = home.awsenv("allow", str(path.parent))
     assert result.returncode == 3
     assert result.stderr == (
-        f"awsenv: {path}, line 2: unknown setting 'role' (expected profile or region)\n"
+        f"awsenv: {path}, line 2: unknown setting 'color' (expected profile, region, account, "
+        "role, sso_start_url, sso_session)\n"
     )
     assert not (store(home) / "allow").exists()
 

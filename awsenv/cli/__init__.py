@@ -30,11 +30,14 @@ ProfileOption = Annotated[
     ),
 ]
 
+# Switching into a profile marked as production asks on the terminal; scripts say --yes.
+YesOption = Annotated[bool, typer.Option(*verbs.YES.names, help=verbs.YES.help)]
+
 
 def hot(verb: str, param: str) -> Any:
     """The typer option of a hot verb's parameter, as awsenv/verbs.py declares it."""
     option = verbs.HOT[verb][param]
-    return typer.Option(option.name, help=option.help)
+    return typer.Option(*option.names, help=option.help)
 
 
 ShellOption = Annotated[str | None, typer.Option(verbs.SHELL.name, help=verbs.SHELL.help)]

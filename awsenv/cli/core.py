@@ -52,6 +52,7 @@ def use(
     region: Annotated[str | None, hot("use", "region")] = None,
     shell: Annotated[str | None, hot("use", "shell")] = None,
     profile_only: Annotated[bool, hot("use", "profile_only")] = False,
+    yes: Annotated[bool, hot("use", "yes")] = False,
 ) -> None:
     """Switch this shell to PROFILE (signing in when its SSO session has expired).
 
@@ -64,7 +65,7 @@ def use(
         profile = picker.choose(AwsConfig.load(), utc_now())
     elif profile == "-":
         profile = switch.previous(os.environ)
-    changes = switch.use(profile, os.environ, region=region, profile_only=profile_only)
+    changes = switch.use(profile, os.environ, region=region, profile_only=profile_only, yes=yes)
     shells.emit(shells.render(_shell(shell), changes))
 
 

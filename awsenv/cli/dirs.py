@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from typing import Annotated, Any
 
@@ -43,10 +42,16 @@ def allow(
     """Trust the .awsenv of DIR as it is now: its profile applies whenever you cd there."""
     path = dirs.locate(directory)
     spec = dirs.allow(path)
-    ui.say(f"allowed {trust.shown(path)} (profile {trust.shown(spec.profile)})")
-    with contextlib.suppress(ConfigError):  # a broken config is reported when it is used
-        if spec.profile not in AwsConfig.load().profiles:
-            ui.say(f"note: profile {trust.shown(spec.profile)} is not in your AWS config yet")
+    ui.say(f"allowed {trust.shown(path)} ({spec.describe()})")
+    try:
+        config = AwsConfig.load()
+        name = spec.resolve(config)
+        if name not in config.profiles:
+            ui.say(f"note: profile {trust.shown(name)} is not in your AWS config yet")
+    except ConfigError as exc:
+        # No profile for the account and role yet, or a broken config (reported when used).
+        if spec.wanted is not None:
+            ui.say(f"note: {exc}")
     _refresh(path)
 
 
@@ -76,14 +81,26 @@ def pin(
     profile: Annotated[str | None, typer.Argument(help="the profile this directory uses")] = None,
     profile_option: ProfileOption = None,
     region: Annotated[str | None, typer.Option(help="and this region")] = None,
+    shareable: Annotated[
+        bool,
+        typer.Option(
+            "--shareable",
+            help="write PROFILE's account and role, which resolve to anyone's own profile",
+        ),
+    ] = False,
 ) -> None:
-    """Write .awsenv naming PROFILE in the current directory, and trust it."""
+    """Write .awsenv naming PROFILE in the current directory, and trust it.
+
+    With --shareable the file names PROFILE's account, role and SSO start URL instead of its
+    name, so that a team can commit it whatever each person calls their profiles.
+    """
     profile = profilearg.named(profile, profile_option)
     if profile is None:
         raise UsageError("name the profile this directory uses", hint="awsenv pin PROFILE")
-    path = dirs.pin(dirs.DirFile(profile, region))
+    spec = dirs.shareable_spec(profile, region) if shareable else dirs.DirFile(profile, region)
+    path = dirs.pin(spec)
     where = f" (region {region})" if region else ""
-    ui.say(f"pinned {trust.shown(profile)}{where} in {trust.shown(path)}, and allowed it")
+    ui.say(f"pinned {spec.describe()}{where} in {trust.shown(path)}, and allowed it")
     _refresh(None)
 
 

@@ -9,12 +9,13 @@ from typing import Annotated
 
 import typer
 
-from awsenv import child, profilearg, recent, regions, shells, switch
-from awsenv.cli import ProfileOption, app
+from awsenv import child, guard, profilearg, recent, regions, shells, switch
+from awsenv.cli import ProfileOption, YesOption, app
 from awsenv.config import AwsConfig
 from awsenv.credentials import Credentials, resolve
 from awsenv.errors import ConfigError, UsageError
 from awsenv.export import Format
+from awsenv.marks import Marks
 from awsenv.timefmt import utc_now
 
 RegionOption = Annotated[str | None, typer.Option(help="override the profile's region")]
@@ -60,6 +61,7 @@ def exec_(
             help="with --server: listen on this IPv4 address, not 127.0.0.1 (see the README)"
         ),
     ] = None,
+    yes: YesOption = False,
 ) -> None:
     """Run COMMAND with PROFILE's credentials (`awsenv exec [OPTIONS] PROFILE -- COMMAND`).
 
@@ -92,9 +94,10 @@ def exec_(
             raise UsageError("--server and --profile-only exclude each other")
         from awsenv import keyserver
 
+        guard.check(Marks.load(), AwsConfig.load().profile(profile), os.environ, yes=yes)
         status = keyserver.run(profile, argv, os.environ, region, listen or keyserver.LOOPBACK)
         raise typer.Exit(child.end_like(status))
-    changes = switch.use(profile, os.environ, region=region, profile_only=profile_only)
+    changes = switch.use(profile, os.environ, region=region, profile_only=profile_only, yes=yes)
     environ = _applied(os.environ, changes)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -181,6 +184,7 @@ def console(
     url_only: Annotated[
         bool, typer.Option("--url-only", help="print the sign-in URL instead of opening it")
     ] = False,
+    yes: YesOption = False,
 ) -> None:
     """Open the AWS console signed in as PROFILE's role (the federation sign-in URL).
 
@@ -190,7 +194,8 @@ def console(
 
     if region is not None:
         regions.check(region)
-    creds, profile_region = _console_credentials(_given_or_default(profile, profile_option))
+    name = _given_or_default(profile, profile_option)
+    creds, profile_region = _console_credentials(name, yes=yes)
     where = (
         region
         or profile_region
@@ -206,7 +211,7 @@ def console(
     print(f"awsenv: opened the AWS console ({service or 'home'}, {where})", file=sys.stderr)
 
 
-def _console_credentials(name: str | None) -> tuple[Credentials, str | None]:
+def _console_credentials(name: str | None, *, yes: bool) -> tuple[Credentials, str | None]:
     """The profile's credentials; with no profile, the keys this shell holds."""
     if name is None:
         key, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
@@ -215,6 +220,7 @@ def _console_credentials(name: str | None) -> tuple[Credentials, str | None]:
         raise _no_profile()
     config = AwsConfig.load()
     chosen = config.profile(name)
+    guard.check(Marks.load(), chosen, os.environ, yes=yes)
     creds = resolve(config, chosen, utc_now()).credentials
     if creds is None:
         raise ConfigError(f"profile {name} has no credentials", hint=chosen.where)

@@ -39,6 +39,12 @@ def configure_sso(
         str | None, typer.Option(help="json, yaml, yaml-stream, text or table")
     ] = None,
     profile: Annotated[str | None, typer.Option(help="the profile name to write")] = None,
+    env: Annotated[
+        str | None,
+        typer.Option(
+            "--env", help="mark the profile (prod asks before switching; default: config.toml)"
+        ),
+    ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="take the default for every question not answered")
     ] = False,
@@ -66,7 +72,16 @@ def configure_sso(
     from awsenv import configure
 
     answers = configure.Answers(
-        sso_session, start_url, sso_region, scopes, account_id, role_name, region, output, profile
+        sso_session,
+        start_url,
+        sso_region,
+        scopes,
+        account_id,
+        role_name,
+        region,
+        output,
+        profile,
+        env,
     )
     terminal = None if yes else ui.open_terminal()
     with terminal if terminal is not None else contextlib.nullcontext():
