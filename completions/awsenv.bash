@@ -28,7 +28,7 @@ __awsenv_comp_spec() {
             ;;
         'configure sso')
             __awsenv_subs=''
-            __awsenv_opts='--sso-session=sso-session --start-url=text --sso-region=text --scopes=text --account-id=text --role-name=text --region=text --output=text --profile=profile --yes -y --overwrite --no-login --use-device-code --no-browser --help'
+            __awsenv_opts='--sso-session=sso-session --start-url=text --sso-region=text --scopes=text --account-id=text --role-name=text --region=text --output=text --profile=profile -y --yes --overwrite --no-login --use-device-code --no-browser --help'
             __awsenv_args=''
             ;;
         'console')

@@ -106,8 +106,8 @@ _awsenv_configure_sso() {
         '--region=[the profile'\''s default region]:region: ' \
         '--output=[json, yaml, yaml-stream, text or table]:output: ' \
         '--profile=[the profile name to write]:profile:__awsenv_complete_profiles' \
-        '(--yes -y)--yes[take the default for every question not answered]' \
-        '(--yes -y)-y[take the default for every question not answered]' \
+        '(-y --yes)-y[take the default for every question not answered]' \
+        '(-y --yes)--yes[take the default for every question not answered]' \
         '--overwrite[replace an existing profile of that name]' \
         '--no-login[write without signing in or checking the account and role]' \
         '--use-device-code[sign in with the device code flow]' \
