@@ -116,7 +116,11 @@ def _command(path: tuple[str, ...], command: Any) -> Command:
         if param.param_type_name == "argument":
             arguments.append(Argument(param.name, _value(param), param.nargs == -1))
         else:
-            names = (*param.opts, *param.secondary_opts)
+            # Short names first, as --help shows them: click keeps the help option's names
+            # (-h, --help) in a set, whose order changes from run to run.
+            names = tuple(
+                sorted((*param.opts, *param.secondary_opts), key=lambda n: n.startswith("--"))
+            )
             value = None if param.is_flag else _value(param)
             options.append(Option(names, _summary(param.help), value))
     subcommands = tuple(

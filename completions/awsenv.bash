@@ -8,7 +8,7 @@ __awsenv_comp_spec() {
     case "$1" in
         '')
             __awsenv_subs='allow completions configure console current demo deny doctor exec export init list login logout pin prompt prune sso unset use version whoami'
-            __awsenv_opts='--version --help -h'
+            __awsenv_opts='--version -h --help'
             __awsenv_args=''
             ;;
         'allow')
@@ -28,12 +28,12 @@ __awsenv_comp_spec() {
             ;;
         'configure sso')
             __awsenv_subs=''
-            __awsenv_opts='--sso-session=sso-session --start-url=text --sso-region=text --scopes=text --account-id=text --role-name=text --region=text --output=text --profile=profile --env=text --yes -y --overwrite --no-login --use-device-code --no-browser --help'
+            __awsenv_opts='--sso-session=sso-session --start-url=text --sso-region=text --scopes=text --account-id=text --role-name=text --region=text --output=text --profile=profile --env=text -y --yes --overwrite --no-login --use-device-code --no-browser --help'
             __awsenv_args=''
             ;;
         'console')
             __awsenv_subs=''
-            __awsenv_opts='--profile=profile --service=text --region=text --url-only --yes -y --help'
+            __awsenv_opts='--profile=profile --service=text --region=text --url-only -y --yes --help'
             __awsenv_args='profile'
             ;;
         'current')
@@ -58,7 +58,7 @@ __awsenv_comp_spec() {
             ;;
         'exec')
             __awsenv_subs=''
-            __awsenv_opts='--profile=profile --region=text --profile-only --server --listen=text --yes -y --help'
+            __awsenv_opts='--profile=profile --region=text --profile-only --server --listen=text -y --yes --help'
             __awsenv_args='profile command'
             ;;
         'export')
@@ -118,7 +118,7 @@ __awsenv_comp_spec() {
             ;;
         'use')
             __awsenv_subs=''
-            __awsenv_opts='--profile=profile --region=text --shell=:bash:zsh:fish --profile-only --yes -y --help'
+            __awsenv_opts='--profile=profile --region=text --shell=:bash:zsh:fish --profile-only -y --yes --help'
             __awsenv_args='profile'
             ;;
         'version')

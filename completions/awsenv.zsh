@@ -107,8 +107,8 @@ _awsenv_configure_sso() {
         '--output=[json, yaml, yaml-stream, text or table]:output: ' \
         '--profile=[the profile name to write]:profile:__awsenv_complete_profiles' \
         '--env=[mark the profile (prod asks before switching; default\: config.toml)]:env: ' \
-        '(--yes -y)--yes[take the default for every question not answered]' \
-        '(--yes -y)-y[take the default for every question not answered]' \
+        '(-y --yes)-y[take the default for every question not answered]' \
+        '(-y --yes)--yes[take the default for every question not answered]' \
         '--overwrite[replace an existing profile of that name]' \
         '--no-login[write without signing in or checking the account and role]' \
         '--use-device-code[sign in with the device code flow]' \
@@ -121,8 +121,8 @@ _awsenv_console() {
         '--service=[the console of this service (s3, ec2, iam, ...)]:service: ' \
         '--region=[override the profile'\''s region]:region: ' \
         '--url-only[print the sign-in URL instead of opening it]' \
-        '(--yes -y)--yes[switch into a production profile without asking]' \
-        '(--yes -y)-y[switch into a production profile without asking]' \
+        '(-y --yes)-y[switch into a production profile without asking]' \
+        '(-y --yes)--yes[switch into a production profile without asking]' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles'
 }
@@ -157,8 +157,8 @@ _awsenv_exec() {
         '--profile-only[set AWS_PROFILE but no keys]' \
         '--server[no keys either\: serve them from 127.0.0.1, renewed while COMMAND runs]' \
         '--listen=[with --server\: listen on this IPv4 address, not 127.0.0.1 (see the README)]:listen: ' \
-        '(--yes -y)--yes[switch into a production profile without asking]' \
-        '(--yes -y)-y[switch into a production profile without asking]' \
+        '(-y --yes)-y[switch into a production profile without asking]' \
+        '(-y --yes)--yes[switch into a production profile without asking]' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles' \
         '*::command:__awsenv_complete_command_line 1'
@@ -263,8 +263,8 @@ _awsenv_use() {
         '--region=[override the profile'\''s region]:region: ' \
         '--shell=[bash, zsh or fish (default\: the calling shell)]:shell:(bash zsh fish)' \
         '--profile-only[export AWS_PROFILE but no keys]' \
-        '(--yes -y)--yes[switch into a production profile without asking]' \
-        '(--yes -y)-y[switch into a production profile without asking]' \
+        '(-y --yes)-y[switch into a production profile without asking]' \
+        '(-y --yes)--yes[switch into a production profile without asking]' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles'
 }
