@@ -164,13 +164,13 @@ def whoami(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The AWS identity (account, ARN) of this shell's credentials, from STS."""
-    from awsenv import credentials, sts
+    from awsenv import resolve, sts
 
     creds, region = None, os.environ.get("AWS_REGION")
     if profile is not None:
         config = AwsConfig.load()
         chosen = config.profile(profile)
-        creds = credentials.resolve(config, chosen, utc_now()).credentials
+        creds = resolve.resolve(config, chosen, utc_now()).credentials
         region = chosen.region or region
     identity = sts.caller_identity(creds, region)
     if as_json:

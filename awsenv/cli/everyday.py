@@ -12,9 +12,10 @@ import typer
 from awsenv import recent, shells, switch
 from awsenv.cli import app
 from awsenv.config import AwsConfig
-from awsenv.credentials import Credentials, resolve
+from awsenv.credentials import Credentials
 from awsenv.errors import AwsenvError, ConfigError, UsageError
 from awsenv.export import Format
+from awsenv.resolve import resolve
 from awsenv.timefmt import utc_now
 
 RegionOption = Annotated[str | None, typer.Option(help="override the profile's region")]
