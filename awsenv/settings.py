@@ -59,3 +59,8 @@ def auto_login() -> str:
 
 def login_flow() -> str:
     return get("login_flow", LOGIN_FLOWS, "pkce")
+
+
+def process_login() -> bool:
+    """Whether `export --format process` may sign in (its --login), for credential_process."""
+    return get("process_login", ("true", "false"), "false") == "true"
