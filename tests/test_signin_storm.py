@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from awsenv import errors
 from awsenv.emulator.server import Emulator
+from awsenv.login import LOCK_WAIT
 from conftest import AWSENV, Home
 
 ROLES = ("Company-1-ReadOnly", "Company-1-Administrator")  # two roles of one sso-session
@@ -115,9 +117,8 @@ def _wait_for(check: Callable[[], object], timeout: float, what: str) -> None:
         time.sleep(0.05)
 
 
-def test_waiters_go_on_when_the_signing_in_holder_is_killed(home: Home, tmp_path: Path) -> None:
-    emulator = home.emulator
-    # The holder's "browser" never comes back: it is stuck in the sign-in, holding the locks.
+def _stuck_holder(home: Home) -> subprocess.Popen[bytes]:
+    """A `use` stuck in its sign-in, holding the locks: its "browser" never comes back."""
     holder = subprocess.Popen(
         [AWSENV, "use", ROLES[0], "--shell", "bash"],
         env=home.environ({"BROWSER": "true %s"}),
@@ -125,34 +126,62 @@ def test_waiters_go_on_when_the_signing_in_holder_is_killed(home: Home, tmp_path
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
-        _wait_for(lambda: emulator.calls("Authorize"), 60, "the holder's sign-in page")
-        logs = [tmp_path / f"waiter-{i}.err" for i in range(4)]
-        waiters = []
-        for i, log in enumerate(logs):
-            with open(log, "w") as err:
-                waiters.append(
-                    subprocess.Popen(
-                        [AWSENV, "use", ROLES[i % 2], "--shell", "bash"],
-                        env=home.environ(),
-                        stdin=subprocess.DEVNULL,
-                        stdout=subprocess.DEVNULL,
-                        stderr=err,
-                    )
+    _wait_for(lambda: home.emulator.calls("Authorize"), 120, "the holder's sign-in page")
+    return holder
+
+
+def _waiters(
+    home: Home, logs: list[Path], env: Mapping[str, str] | None = None
+) -> list[subprocess.Popen[bytes]]:
+    """`use` of both roles, one per log, each waiting for the lock before this returns."""
+    waiters = []
+    for i, log in enumerate(logs):
+        with open(log, "w") as err:
+            waiters.append(
+                subprocess.Popen(
+                    [AWSENV, "use", ROLES[i % 2], "--shell", "bash"],
+                    env=home.environ(env),
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=err,
                 )
-        _wait_for(
-            lambda: all(WAITING in log.read_text() for log in logs), 60, "the waiters to wait"
-        )
-        assert all(w.poll() is None for w in waiters)
+            )
+    _wait_for(lambda: all(WAITING in log.read_text() for log in logs), 120, "the waiters")
+    assert all(w.poll() is None for w in waiters)
+    return waiters
+
+
+def _kill(holder: subprocess.Popen[bytes]) -> None:
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.wait()
+
+
+def test_waiters_go_on_when_the_signing_in_holder_is_killed(home: Home, tmp_path: Path) -> None:
+    emulator = home.emulator
+    holder = _stuck_holder(home)
+    try:
+        logs = [tmp_path / f"waiter-{i}.err" for i in range(4)]
+        waiters = _waiters(home, logs)
     finally:
-        os.kill(holder.pid, signal.SIGKILL)
-        holder.wait()
+        _kill(holder)
     killed_at = time.monotonic()
-    # The kernel frees a dead holder's lock at once: the waiters are nowhere near their bound
-    # (the sign-in timeout); one of them signs in and the rest use its session.
-    codes = [w.wait(timeout=60) for w in waiters]
+    # The kernel frees a dead holder's lock at once: the waiters go on long before their bound
+    # (the sign-in timeout, LOCK_WAIT); one of them signs in and the rest use its session.
+    codes = [w.wait(timeout=LOCK_WAIT / 4) for w in waiters]
     assert codes == [0] * len(waiters), [log.read_text() for log in logs]
-    assert time.monotonic() - killed_at < 60
+    assert time.monotonic() - killed_at < LOCK_WAIT / 4
     assert _sign_ins(emulator) == 1
     assert _count(emulator, "RegisterClient") == 1
     assert _count(emulator, "GetRoleCredentials") == len(ROLES)
+
+
+def test_a_never_waiter_does_not_sign_in_when_the_holder_fails(home: Home, tmp_path: Path) -> None:
+    holder = _stuck_holder(home)
+    try:
+        (waiter,) = _waiters(home, [tmp_path / "waiter.err"], {"AWSENV_AUTO_LOGIN": "never"})
+    finally:
+        _kill(holder)
+    assert waiter.wait(timeout=LOCK_WAIT / 4) == errors.EXIT_LOGIN_REQUIRED
+    assert "awsenv login" in (tmp_path / "waiter.err").read_text()
+    assert _sign_ins(home.emulator) == 0
+    assert _count(home.emulator, "RegisterClient") == 1  # the holder's
