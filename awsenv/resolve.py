@@ -98,8 +98,9 @@ def chain_root(config: AwsConfig, profile: Profile) -> Profile:
 
 
 def _ensure_source_session(config: AwsConfig, profile: Profile, now: datetime) -> None:
-    """Sign in first (by the auto-login rule) when a chain starts at an SSO profile whose
-    session is needed: botocore would only fail on an expired token."""
+    """Fetch the keys a chain starts from when it starts at an SSO profile: signing in first
+    by the auto-login rule (botocore would only fail on an expired token), under the same
+    locks as any other fetch. botocore then finds them in the cache it shares with awsenv."""
     root = chain_root(config, profile)
     if root.kind not in ("sso", "sso-legacy"):
         return
@@ -107,7 +108,7 @@ def _ensure_source_session(config: AwsConfig, profile: Profile, now: datetime) -
     if load_role_credentials(target, now) is None:
         from awsenv import login  # boto3 and the sign-in rules, only when needed
 
-        login.usable_token(target, now)
+        login.role_credentials(target, now)
 
 
 def sdk_credentials(

@@ -69,6 +69,7 @@ def _parallel(argvs: Sequence[Sequence[str]], env: Mapping[str, str]) -> list[tu
         subprocess.Popen(
             argv,
             env=env,
+            cwd=env["HOME"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -88,6 +89,7 @@ def _parallel(argvs: Sequence[Sequence[str]], env: Mapping[str, str]) -> list[tu
 
 
 def _env_for(tree: Path, env: Mapping[str, str]) -> dict[str, str]:
+    """`env` running awsenv from `tree`; run in HOME, as `-m` puts the working directory first."""
     return {**env, "PYTHONPATH": str(tree)}
 
 
@@ -96,7 +98,10 @@ def cached_use(trees: Mapping[str, Path], emulator: Emulator, work: Path) -> Non
     envs = {}
     for name, tree in trees.items():
         envs[name] = _env_for(tree, _home(work / f"cached-{name}", emulator))
-        subprocess.run(argv, env=envs[name], capture_output=True, check=True)  # fills caches
+        # Signs in and fills the caches.
+        subprocess.run(
+            argv, env=envs[name], cwd=envs[name]["HOME"], capture_output=True, check=True
+        )
     per_round: dict[str, list[float]] = {name: [] for name in trees}
     for _ in range(ROUNDS):
         for name, env in envs.items():  # the versions take turns: load changes hit both
@@ -168,7 +173,7 @@ def storms(trees: Mapping[str, Path], emulator: Emulator, work: Path) -> None:
             env = _env_for(tree, _home(root, emulator))
             if expired:
                 login = [*AWSENV, "login", ROLES[0]]
-                subprocess.run(login, env=env, capture_output=True, check=True)
+                subprocess.run(login, env=env, cwd=root, capture_output=True, check=True)
                 _expire_access_token(root, emulator)
                 env["AWSENV_AUTO_LOGIN"] = "never"
                 emulator.clear_calls()

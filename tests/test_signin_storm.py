@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -76,6 +77,15 @@ def test_parallel_commands_with_no_session_sign_in_once(home: Home) -> None:
     assert _count(emulator, "RegisterClient") == 1
     assert _count(emulator, "GetRoleCredentials") == len(ROLES)
     assert any(WAITING in err for _, err in results)
+
+
+def test_a_cached_use_takes_no_lock(home: Home) -> None:
+    assert home.awsenv("use", ROLES[0], "--shell", "bash").returncode == 0
+    result = home.awsenv("use", ROLES[0], "--shell", "bash", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    assert result.returncode == 0, result.stderr
+    imported = set(re.findall(r"^import time:.*\|\s*([\w.]+)$", result.stderr, re.MULTILINE))
+    assert "awsenv.switch" in imported
+    assert not imported & {"awsenv.locks", "awsenv.login", "fcntl", "boto3"}
 
 
 def _expire_access_token(home: Home) -> None:
