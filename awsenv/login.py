@@ -157,23 +157,27 @@ def replace_rejected(
 
     A 401 says the access token no longer works, not that the session is over: the refresh
     token may still renew it, so nothing is deleted here. Only the OIDC service refusing the
-    refresh token (Invalid grant) ends the session.
+    refresh token (Invalid grant) ends the session; the message then says both.
     """
-    ui.say(f"{what}: the portal refused the access token (401); renewing it")
     with _session_lock(target):
-        return _renewed(target, token.access_token, asked)
+        return _renewed(target, (token.access_token, what), asked)
 
 
-def _renewed(target: SsoTarget, rejected: str | None, asked: Flow | None) -> tokens.SsoToken:
+def _renewed(
+    target: SsoTarget, rejected: tuple[str, str] | None, asked: Flow | None
+) -> tokens.SsoToken:
     """The renewal decision, under the session lock: the cache is read again first, since
-    the process that held the lock before may have renewed it already."""
+    the process that held the lock before may have renewed it already. `rejected`: the access
+    token the portal refused (401), and to what."""
     now = utc_now()
     token = _cached_token(target)
     if token is None:
         return _auto_sign_in(target, f"no SSO sign-in for {target.label}", asked)
     left = token.remaining(now)
-    if token.access_token == rejected:
+    refused = ""
+    if rejected is not None and token.access_token == rejected[0]:
         left = 0.0
+        refused = f"{rejected[1]}: the portal refused the access token (401), and "
     elif left > tokens.REFRESH_WINDOW:
         return token
     if token.refreshable(now):
@@ -188,7 +192,7 @@ def _renewed(target: SsoTarget, rejected: str | None, asked: Flow | None) -> tok
             tokens.remove_token_if_unchanged(token)
             return _auto_sign_in(
                 target,
-                f"the SSO session for {target.label} can no longer be renewed "
+                f"{refused}the SSO session for {target.label} can no longer be renewed "
                 "(Invalid grant provided; only its cached token was removed)",
                 asked,
             )
@@ -197,13 +201,13 @@ def _renewed(target: SsoTarget, rejected: str | None, asked: Flow | None) -> tok
             if newer is not None:
                 return newer
             return _auto_sign_in(
-                target, f"the client registration for {target.label} has expired", asked
+                target, f"{refused}the client registration for {target.label} has expired", asked
             )
     if left > 0:
         return token
     reason = (
-        f"the portal refused the SSO session for {target.label}"
-        if rejected
+        f"{refused}the SSO session for {target.label} cannot be refreshed"
+        if refused
         else f"the SSO session for {target.label} has expired"
     )
     return _auto_sign_in(target, reason, asked)

@@ -131,9 +131,20 @@ def test_a_401_on_get_role_credentials_refreshes_instead_of_deleting(home: Home)
     emulator.inject("GetRoleCredentials", 401, "UnauthorizedException", "Session token invalid")
     result = home.awsenv("use", PROFILE, "--shell", "bash", env={"AWSENV_AUTO_LOGIN": "never"})
     assert result.returncode == 0, result.stderr
-    assert "refused the access token (401); renewing it" in result.stderr
     assert [c.params["grantType"] for c in emulator.calls("CreateToken")][-1] == "refresh_token"
     assert _token_file(home)["refreshToken"]
+
+
+def test_a_401_then_a_dead_refresh_token_drops_the_token_and_says_why(home: Home) -> None:
+    emulator = home.emulator
+    assert home.awsenv("login", PROFILE).returncode == 0
+    emulator.inject("GetRoleCredentials", 401, "UnauthorizedException", "Session token invalid")
+    emulator.expire("refresh_tokens")
+    result = home.awsenv("use", PROFILE, "--shell", "bash", env={"AWSENV_AUTO_LOGIN": "never"})
+    assert result.returncode == 4
+    assert "refused the access token (401), and the SSO session" in result.stderr
+    assert "Invalid grant provided" in result.stderr
+    assert home.tokens() == []
 
 
 def test_a_401_that_stays_fails_and_keeps_the_refresh_token(home: Home) -> None:
