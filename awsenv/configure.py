@@ -18,7 +18,7 @@ from typing import Protocol, TypeVar
 from urllib.parse import urlparse
 
 from awsenv import configedit, login, regions, sso, tokens, ui
-from awsenv.awsapi import InvalidClient, InvalidGrant, TokenRejected
+from awsenv.awsapi import TokenRejected
 from awsenv.config import DEFAULT_SCOPE, AwsConfig, SsoTarget, same_start_url, session_target
 from awsenv.configedit import profile_header, sso_session_header
 from awsenv.errors import AwsenvError, UsageError
@@ -312,29 +312,27 @@ def choose_session(wizard: Wizard, config: AwsConfig, answers: Answers) -> tuple
     return SsoTarget("", url, region, name, tuple(scopes.split(",")), "", ""), True
 
 
-def access_token(
+def signed_in(
     target: SsoTarget, now: datetime, *, device_code: bool | None, no_browser: bool
-) -> str:
-    """A live access token for `target`: the cached one, a refreshed one, or a new sign-in.
+) -> tokens.SsoToken:
+    """A live token for `target`: the cached one, a refreshed one, or a new sign-in.
 
     The user asked for this command, so a sign-in needs no extra question.
     """
     try:
         token = tokens.load_token(target.start_url, target.session_name)
-    except tokens.CorruptCacheFile as exc:
-        ui.say(f"{exc}; signing in afresh")
-        token = None
-    if token is not None and same_start_url(str(token.data.get("startUrl", "")), target.start_url):
-        left = token.remaining(now)
-        if left > tokens.REFRESH_WINDOW:
-            ui.say(f"using the sign-in to {target.label} ({humanize(left)} left)")
-            return token.access_token
-        if token.refreshable(now):
-            try:
-                return sso.refresh(target, token).access_token
-            except (InvalidGrant, InvalidClient):
-                pass
-    return login.sign_in(target, device_code=device_code, no_browser=no_browser).access_token
+    except tokens.CorruptCacheFile:
+        token = None  # login.usable_token says so
+    if token is not None and not same_start_url(
+        str(token.data.get("startUrl", "")), target.start_url
+    ):
+        # The session name now points at another portal: its token is no use there.
+        return login.sign_in(target, device_code=device_code, no_browser=no_browser)
+    if token is not None and token.remaining(now) > tokens.REFRESH_WINDOW:
+        ui.say(f"using the sign-in to {target.label} ({humanize(token.remaining(now))} left)")
+        return token
+    asked = login.Flow(device_code, no_browser)
+    return login.usable_token(target, now, asked=asked)
 
 
 def _list_accounts(target: SsoTarget, token: str) -> list[sso.AccountInfo]:
@@ -428,12 +426,16 @@ def configure_sso(
     target, new_session = choose_session(wizard, config, answers)
     session = target.session_name or ""
     if login_flow:
-        token = access_token(target, utc_now(), device_code=device_code, no_browser=no_browser)
+        token = signed_in(target, utc_now(), device_code=device_code, no_browser=no_browser)
         try:
-            account, role = _account_and_role(wizard, target, answers, token)
+            account, role = _account_and_role(wizard, target, answers, token.access_token)
         except TokenRejected:
-            tokens.remove_token(target.start_url, target.session_name)
-            fresh = login.sign_in(target, device_code=device_code, no_browser=no_browser)
+            fresh = login.replace_rejected(
+                target,
+                token,
+                f"listing the accounts of {target.label}",
+                asked=login.Flow(device_code, no_browser),
+            )
             account, role = _account_and_role(wizard, target, answers, fresh.access_token)
     else:
         if answers.account_id is None or answers.role_name is None:

@@ -22,8 +22,9 @@ from typing import Any
 
 from awsenv import child, recent, switch, ui
 from awsenv.config import AwsConfig
-from awsenv.credentials import REUSE_WINDOW, Credentials, resolve
+from awsenv.credentials import REUSE_WINDOW, Credentials
 from awsenv.errors import AwsenvError, ConfigError, LoginDenied, LoginRequired, UsageError
+from awsenv.resolve import resolve
 from awsenv.timefmt import cache_format, humanize, utc_now
 
 LOOPBACK = "127.0.0.1"

@@ -382,7 +382,7 @@ class Outcome:
 
 def _assignments(target: SsoTarget, concurrency: int) -> list[Assignment]:
     """The listing for one session, signing in (by the auto-login rule) when needed."""
-    from awsenv import login, tokens
+    from awsenv import login
     from awsenv.awsapi import TokenRejected
     from awsenv.timefmt import utc_now
 
@@ -391,8 +391,7 @@ def _assignments(target: SsoTarget, concurrency: int) -> list[Assignment]:
         return list_assignments(target, token.access_token, concurrency=concurrency)
     except TokenRejected:
         # Revoked or expired early at the service: renew once, as role credentials do.
-        tokens.remove_token(target.start_url, target.session_name)
-        token = login.auto_sign_in(target, f"the SSO session for {target.label} is no longer valid")
+        token = login.replace_rejected(target, token, f"listing the accounts of {target.label}")
         return list_assignments(target, token.access_token, concurrency=concurrency)
 
 

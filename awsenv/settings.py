@@ -130,3 +130,8 @@ def names(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ConfigError(f"{name} in {settings_path()} must be a list of strings")
     return tuple(value)
+
+
+def process_login() -> bool:
+    """Whether `export --format process` may sign in (its --login), for credential_process."""
+    return get("process_login", ("true", "false"), "false") == "true"

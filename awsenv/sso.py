@@ -15,19 +15,22 @@ import secrets
 import string
 import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 import webbrowser
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 import botocore.exceptions
 
 from awsenv import tokens, ui
-from awsenv.awsapi import THROTTLING, TokenRejected
+from awsenv.awsapi import THROTTLING, InvalidClient, TokenRejected
 from awsenv.awsapi import client as _aws_client
 from awsenv.awsapi import service_errors as _service_errors
 from awsenv.config import SsoTarget
@@ -46,13 +49,26 @@ LOGIN_TIMEOUT = 600.0
 
 
 def _registration(oidc: Any, target: SsoTarget, grant_types: list[str] | None) -> dict[str, Any]:
-    """A client registration from the AWS CLI's cache, or a new one written to it."""
-    scopes = list(target.scopes) if target.scopes is not None else None
-    path = tokens.registration_path(target.start_url, target.region, scopes, target.session_name)
-    now = utc_now()
-    cached = tokens.load_registration(path, now, grant_types)
+    """A client registration for the flow from the AWS CLI's cache, or a new one written to it.
+
+    The AWS CLI v2 keeps one registration file per session (its key names no flow) and
+    reuses it only for the flow it was made for: PKCE wants `grantTypes`, the device flow a
+    registration without authorization_code. One made for the other flow is replaced.
+    """
+    path = _registration_path(target)
+    cached = tokens.load_registration(path, utc_now(), grant_types)
     if cached is not None:
         return cached
+    return _register(oidc, target, grant_types)
+
+
+def _registration_path(target: SsoTarget) -> Path:
+    scopes = list(target.scopes) if target.scopes is not None else None
+    return tokens.registration_path(target.start_url, target.region, scopes, target.session_name)
+
+
+def _register(oidc: Any, target: SsoTarget, grant_types: list[str] | None) -> dict[str, Any]:
+    scopes = list(target.scopes) if target.scopes is not None else None
     name = target.session_name or str(int(time.time()))
     request: dict[str, Any] = {"clientName": f"botocore-client-{name}", "clientType": "public"}
     register_scopes = scopes
@@ -66,7 +82,7 @@ def _registration(oidc: Any, target: SsoTarget, grant_types: list[str] | None) -
     with _service_errors("RegisterClient"):
         response = oidc.register_client(**request)
     return tokens.save_registration(
-        path,
+        _registration_path(target),
         client_id=response["clientId"],
         client_secret=response["clientSecret"],
         expires_at=datetime.fromtimestamp(response["clientSecretExpiresAt"], timezone.utc),
@@ -97,12 +113,25 @@ def _save(
 
 
 def login(target: SsoTarget, *, device_code: bool, no_browser: bool) -> tokens.SsoToken:
-    """Sign in interactively and cache the token; PKCE unless device code is asked for."""
+    """Sign in interactively and cache the token; PKCE unless device code is asked for.
+
+    A cached client registration the service rejects is dropped and replaced, once.
+    """
     oidc = _aws_client("sso-oidc", target.region)
     ui.say(f"signing in to {target.label} ({target.start_url})")
-    if device_code or target.session_name is None:
-        return _device_login(oidc, target, no_browser)
-    return _pkce_login(oidc, target, no_browser)
+    device = device_code or target.session_name is None
+    flow = _device_login if device else _pkce_login
+    grant_types = None if device else PKCE_GRANT_TYPES
+    registration = _registration(oidc, target, grant_types)
+    try:
+        return flow(oidc, target, registration, no_browser)
+    except InvalidClient:
+        ui.say(
+            f"the service rejected the cached client registration for {target.label}; "
+            "registering again"
+        )
+    _registration_path(target).unlink(missing_ok=True)
+    return flow(oidc, target, _register(oidc, target, grant_types), no_browser)
 
 
 def _show(url: str, no_browser: bool, user_code: str | None = None) -> None:
@@ -119,8 +148,9 @@ def _show(url: str, no_browser: bool, user_code: str | None = None) -> None:
         ui.say(f"open this URL to sign in:\n\n    {url}\n")
 
 
-def _device_login(oidc: Any, target: SsoTarget, no_browser: bool) -> tokens.SsoToken:
-    registration = _registration(oidc, target, None)
+def _device_login(
+    oidc: Any, target: SsoTarget, registration: dict[str, Any], no_browser: bool
+) -> tokens.SsoToken:
     with _service_errors("StartDeviceAuthorization"):
         auth = oidc.start_device_authorization(
             clientId=registration["clientId"],
@@ -188,6 +218,24 @@ class _CallbackHandler(BaseHTTPRequestHandler):
         pass  # the request line carries the authorization code: never log it
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a redirect is the page at work; following it could use up the code
+
+
+def _page_refuses(url: str) -> bool:
+    """True when the authorize page answers 400, as it does to a client registration it does
+    not know: the browser would only show an error, and the sign-in would wait for nothing."""
+    opener = urllib.request.build_opener(_NoRedirect())
+    try:
+        with opener.open(url, timeout=10):
+            return False
+    except urllib.error.HTTPError as exc:
+        return exc.code == 400
+    except (urllib.error.URLError, OSError, ValueError):
+        return False  # the browser may still get through; it has until LOGIN_TIMEOUT
+
+
 def _pkce_pair() -> tuple[str, str]:
     alphabet = string.ascii_letters + string.digits + "-._~"
     verifier = "".join(secrets.choice(alphabet) for _ in range(64))
@@ -195,8 +243,9 @@ def _pkce_pair() -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
 
 
-def _pkce_login(oidc: Any, target: SsoTarget, no_browser: bool) -> tokens.SsoToken:
-    registration = _registration(oidc, target, PKCE_GRANT_TYPES)
+def _pkce_login(
+    oidc: Any, target: SsoTarget, registration: dict[str, Any], no_browser: bool
+) -> tokens.SsoToken:
     verifier, challenge = _pkce_pair()
     state = str(uuid.uuid4())
     server = _CallbackServer()
@@ -212,6 +261,9 @@ def _pkce_login(oidc: Any, target: SsoTarget, no_browser: bool) -> tokens.SsoTok
         }
     )
     url = f"{oidc.meta.endpoint_url.rstrip('/')}/authorize?{query}&code_challenge={challenge}"
+    if _page_refuses(url):
+        server.server_close()
+        raise InvalidClient("the sign-in page refused the client registration (HTTP 400)")
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
     )

@@ -10,9 +10,10 @@ from datetime import datetime
 
 from awsenv import guard, recent, settings, tokens
 from awsenv.config import AwsConfig, sso_target
-from awsenv.credentials import Credentials, Resolved, resolve
+from awsenv.credentials import Credentials
 from awsenv.errors import UsageError
 from awsenv.marks import Marks
+from awsenv.resolve import Resolved, resolve
 from awsenv.shells import Change
 from awsenv.timefmt import parse_timestamp, rfc3339, utc_now
 from awsenv.value import Value
@@ -222,7 +223,7 @@ def _ensure_sso_session(config: AwsConfig, name: str, now: datetime) -> Resolved
     except tokens.CorruptCacheFile:
         token = None
     if token is None or token.remaining(now) <= 0:
-        from awsenv import login
+        from awsenv import login  # boto3 and the sign-in rules, only when needed
 
         token = login.usable_token(target, now)
     return Resolved(None, token.expires_at)

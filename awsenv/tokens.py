@@ -160,6 +160,22 @@ def remove_token(start_url: str, session_name: str | None) -> bool:
     return True
 
 
+def remove_token_if_unchanged(token: SsoToken) -> bool:
+    """Delete `token`'s file only while it still holds `token`: the AWS CLI or an SDK may have
+    written a new one since it was read, and that one must not be lost."""
+    try:
+        current = read_json(token.path)
+    except (ValueError, OSError):
+        current = None
+    if current != token.data:
+        return False
+    try:
+        token.path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
+
+
 def registration_path(
     start_url: str, region: str, scopes: list[str] | None, session_name: str | None
 ) -> Path:
@@ -183,8 +199,11 @@ def load_registration(
         return None
     if left <= REGISTRATION_WINDOW:
         return None
-    if grant_types is not None and not set(grant_types) <= set(data.get("grantTypes") or ()):
+    granted = set(data.get("grantTypes") or ())
+    if grant_types is not None and not set(grant_types) <= granted:
         return None
+    if grant_types is None and "authorization_code" in granted:
+        return None  # a PKCE client: the service refuses it the device flow
     return data
 
 

@@ -63,7 +63,7 @@ __awsenv_comp_spec() {
             ;;
         'export')
             __awsenv_subs=''
-            __awsenv_opts='--profile=profile --format=:env:env-no-export:fish:powershell:windows-cmd:process:json --help'
+            __awsenv_opts='--profile=profile --format=:env:env-no-export:fish:powershell:windows-cmd:process:json --login --no-login --help'
             __awsenv_args='profile'
             ;;
         'init')

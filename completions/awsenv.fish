@@ -167,6 +167,8 @@ complete -c awsenv -n '__awsenv_comp_argument 1 exec' -a '(__awsenv_complete_pro
 complete -c awsenv -n '__awsenv_comp_argument 2+ exec' -a '(__awsenv_complete_command_line)'
 complete -c awsenv -n '__awsenv_comp_options export' -l 'profile' -x -a '(__awsenv_complete_profiles)' -d 'the profile, as the AWS CLI\'s option names it'
 complete -c awsenv -n '__awsenv_comp_options export' -l 'format' -x -a 'env env-no-export fish powershell windows-cmd process json' -d 'the output format (those of aws configure export-credentials)'
+complete -c awsenv -n '__awsenv_comp_options export' -l 'login' -d 'with --format process: sign in (in the browser, once for all parallel callers) when the SSO session has expired; default: process_login in config.toml'
+complete -c awsenv -n '__awsenv_comp_options export' -l 'no-login' -d 'with --format process: sign in (in the browser, once for all parallel callers) when the SSO session has expired; default: process_login in config.toml'
 complete -c awsenv -n '__awsenv_comp_options export' -l 'help' -d 'Show this message and exit'
 complete -c awsenv -n '__awsenv_comp_argument 1 export' -a '(__awsenv_complete_profiles)'
 complete -c awsenv -n '__awsenv_comp_options init' -l 'prompt' -x -d 'show the segment in the left or right prompt'

@@ -167,6 +167,8 @@ _awsenv_export() {
     _arguments -s -S \
         '--profile=[the profile, as the AWS CLI'\''s option names it]:profile:__awsenv_complete_profiles' \
         '--format=[the output format (those of aws configure export-credentials)]:format:(env env-no-export fish powershell windows-cmd process json)' \
+        '(--login --no-login)--login[with --format process\: sign in (in the browser, once for all parallel callers) when the SSO session has expired; default\: process_login in config.toml]' \
+        '(--login --no-login)--no-login[with --format process\: sign in (in the browser, once for all parallel callers) when the SSO session has expired; default\: process_login in config.toml]' \
         '--help[Show this message and exit]' \
         '1:profile:__awsenv_complete_profiles'
 }

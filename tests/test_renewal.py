@@ -190,7 +190,8 @@ def test_an_expired_session_asks_before_the_browser_opens(expired: Home, shell: 
     session.child.expect("@@done@@")
     assert "assumed-role/AWSReservedSSO_ReadOnly" in session.child.before
     session.wait_prompt()
-    assert len(expired.emulator.calls("Authorize")) == 1
+    creates = expired.emulator.calls("CreateToken")
+    assert [c.params["grantType"] for c in creates].count("authorization_code") == 1
     assert session.key != old_key
     assert last_caller_key(expired) == session.key
     assert re.search(" (59m|1h)$", session.segment)

@@ -186,14 +186,14 @@ def whoami(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The AWS identity (account, ARN) of PROFILE or this shell's credentials, from STS."""
-    from awsenv import credentials, sts
+    from awsenv import resolve, sts
 
     creds, region = None, os.environ.get("AWS_REGION")
     name = _given_or_default(profile, profile_option)
     if name is not None:
         config = AwsConfig.load()
         chosen = config.profile(name)
-        creds = credentials.resolve(config, chosen, utc_now()).credentials
+        creds = resolve.resolve(config, chosen, utc_now()).credentials
         region = chosen.region or region
     identity = sts.caller_identity(creds, region)
     if as_json:

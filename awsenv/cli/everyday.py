@@ -12,10 +12,11 @@ import typer
 from awsenv import child, guard, profilearg, recent, regions, shells, switch
 from awsenv.cli import ProfileOption, YesOption, app
 from awsenv.config import AwsConfig
-from awsenv.credentials import Credentials, resolve
+from awsenv.credentials import Credentials
 from awsenv.errors import ConfigError, UsageError
 from awsenv.export import Format
 from awsenv.marks import Marks
+from awsenv.resolve import resolve
 from awsenv.timefmt import utc_now
 
 RegionOption = Annotated[str | None, typer.Option(help="override the profile's region")]
@@ -131,21 +132,32 @@ def export_(
             "--format", help="the output format (those of aws configure export-credentials)"
         ),
     ] = "process",
+    login: Annotated[
+        bool | None,
+        typer.Option(
+            "--login/--no-login",
+            help="with --format process: sign in (in the browser, once for all parallel "
+            "callers) when the SSO session has expired; default: process_login in config.toml",
+        ),
+    ] = None,
 ) -> None:
     """Print PROFILE's credentials as `aws configure export-credentials` does.
 
     `--format process` suits credential_process in any SDK's config; it never asks anything
     and never opens a browser: when a sign-in or an MFA code is needed, it fails saying so.
+    With --login (or process_login = true in config.toml) it signs in instead, without asking:
+    one browser sign-in, which every credential_process started meanwhile waits for.
     """
-    from awsenv import export
+    from awsenv import export, settings
 
     name = _given_or_default(profile, profile_option)
     if name is None:
         raise _no_profile()
     interactive = fmt != "process"
     if not interactive:
-        # Signing in would open a browser under an SDK that only waits for JSON.
-        os.environ["AWSENV_AUTO_LOGIN"] = "never"
+        # An SDK waits for JSON, with no terminal to ask on: sign in only when opted in.
+        signs_in = settings.process_login() if login is None else login
+        os.environ["AWSENV_AUTO_LOGIN"] = "always" if signs_in else "never"
         _guard_recursion(name)
     config = AwsConfig.load()
     chosen = config.profile(name)

@@ -61,6 +61,48 @@ class CallLog:
             self._calls.clear()
 
 
+class Gates:
+    """Calls held back until released: a test makes one client's call wait while another
+    client acts, to stage a race the same way every time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._armed: dict[str, int] = {}
+        self._waiting: dict[str, int] = {}
+        self._released: set[str] = set()
+
+    def hold(self, operation: str, times: int = 1) -> None:
+        """Hold the next `times` calls of `operation` until `release`."""
+        with self._lock:
+            self._armed[operation] = self._armed.get(operation, 0) + times
+            self._released.discard(operation)
+
+    def enter(self, operation: str, timeout: float = 60.0) -> None:
+        """Called before serving `operation`: waits while it is held (at most `timeout`)."""
+        with self._lock:
+            if not self._armed.get(operation):
+                return
+            self._armed[operation] -= 1
+            self._waiting[operation] = self._waiting.get(operation, 0) + 1
+            self._lock.notify_all()
+            self._lock.wait_for(lambda: operation in self._released, timeout)
+            self._waiting[operation] -= 1
+
+    def wait_held(self, operation: str, timeout: float) -> bool:
+        """Whether a call of `operation` is being held, waiting up to `timeout` for one."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self._waiting.get(operation, 0) > 0, timeout)
+
+    def release(self, operation: str | None = None) -> None:
+        """Let the held calls of `operation` (of every operation: None) go on."""
+        with self._lock:
+            names = [operation] if operation else [*self._armed, *self._waiting]
+            for name in names:
+                self._armed.pop(name, None)
+                self._released.add(name)
+            self._lock.notify_all()
+
+
 @dataclass
 class Context:
     state: State
@@ -70,6 +112,7 @@ class Context:
     base_url: str = ""
     # Set to let go of the calls the `hangs` knob holds (on reset and on stop).
     _release: threading.Event = field(default_factory=threading.Event)
+    gates: Gates = field(default_factory=Gates)
 
     def now(self) -> float:
         """The emulator clock: every expiry is computed from it."""
@@ -77,6 +120,7 @@ class Context:
 
     def reset(self) -> None:
         """Forget logins and credentials, restore default knobs, clear the call log."""
+        self.gates.release()
         self.state.reset()
         self.knobs.reset()
         self.calls.clear()

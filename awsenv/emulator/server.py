@@ -133,6 +133,7 @@ def dispatch(ctx: Context, req: Request) -> Response | None:
         unknown = ServiceError(404, "UnknownOperationException", f"No route for {req.path}")
         return error_response(Protocol.PORTAL, unknown, req.request_id)
     operation = route.operation or req.form().get("Action", "Unknown")
+    ctx.gates.enter(operation)
     if ctx.knobs.latency > 0:
         time.sleep(ctx.knobs.latency)
     if ctx.knobs.take_hang(operation):
@@ -299,6 +300,18 @@ class Emulator:
     def hang(self, operation: str, times: int = 1) -> None:
         """Leave the next `times` calls of `operation` unanswered (the client times out)."""
         self.knobs.hang(operation, times)
+
+    def hold(self, operation: str, times: int = 1) -> None:
+        """Hold the next `times` calls of `operation` until `release` (a minute at most)."""
+        self.ctx.gates.hold(operation, times)
+
+    def wait_held(self, operation: str, timeout: float = 30.0) -> bool:
+        """Whether a call of `operation` is held, waiting up to `timeout` for one to arrive."""
+        return self.ctx.gates.wait_held(operation, timeout)
+
+    def release(self, operation: str | None = None) -> None:
+        """Serve the held calls of `operation` (None: of every operation)."""
+        self.ctx.gates.release(operation)
 
     def approve(self, user_code: str | None = None, *, deny: bool = False) -> list[str]:
         """Decide a pending device login (all pending ones if no code), as the user would."""
