@@ -342,4 +342,5 @@ def test_a_lapsed_session_is_said_once_and_a_sign_in_elsewhere_revives_the_keys(
     assert process.wait(timeout=30) == 0
     assert process.stderr.read() == ""
     # Only the two `awsenv login` signed in.
-    assert len(home.emulator.calls("Authorize")) == 2
+    creates = home.emulator.calls("CreateToken")
+    assert [c.params["grantType"] for c in creates].count("authorization_code") == 2

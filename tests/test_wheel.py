@@ -77,7 +77,8 @@ def test_init_from_the_wheel_works_in_every_shell(installed: Path, home: Home, s
     listed = {
         "bash": "complete -p awsenv\n",
         "zsh": "(( $+functions[_awsenv] )) && echo completion loaded\n",
-        "fish": "complete -c awsenv | string match -q '*use*' && echo completion loaded\n",
+        # fish loads it from fish_complete_path at the first completion.
+        "fish": "complete -C 'awsenv us' | string match -q 'use*' && echo completion loaded\n",
     }[shell]
     script = (
         "echo $__awsenv_exe\n"
