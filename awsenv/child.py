@@ -12,6 +12,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Mapping
 from types import FrameType
 
@@ -21,6 +22,18 @@ from awsenv.errors import AwsenvError
 _IGNORED = (signal.SIGINT, signal.SIGQUIT)
 # Meant for whoever runs the command.
 _FORWARDED = (signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
+
+
+def start_threads(threads: list[threading.Thread]) -> None:
+    """Start `threads` with the signals `run` handles blocked in them (threads inherit the
+    mask): the kernel may hand a signal to any thread that takes it, and Python runs handlers
+    only in the main thread, which would sleep on in waitpid with SIGTERM never forwarded."""
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {*_IGNORED, *_FORWARDED})
+    try:
+        for thread in threads:
+            thread.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 class CommandFailed(AwsenvError):

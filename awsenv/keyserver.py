@@ -193,8 +193,7 @@ class KeyServer:
         )
 
     def __enter__(self) -> KeyServer:
-        for thread in self._threads:
-            thread.start()
+        child.start_threads(self._threads)
         return self
 
     def __exit__(self, *exc: object) -> None:
