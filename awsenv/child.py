@@ -60,10 +60,16 @@ def run(argv: list[str], environ: Mapping[str, str]) -> int:
     sys.stderr.flush()
     previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in _IGNORED}
     previous.update({sig: signal.signal(sig, forward) for sig in _FORWARDED})
+    # A mask inherited blocked (from a thread of whatever started awsenv) would hold SIGTERM
+    # pending forever: neither forwarded nor fatal.
+    mask = signal.pthread_sigmask(signal.SIG_UNBLOCK, {*_IGNORED, *_FORWARDED})
     try:
         try:
-            # An ignored signal stays ignored across exec: the command gets the defaults back.
-            child.append(os.posix_spawnp(argv[0], argv, dict(environ), setsigdef=_IGNORED))
+            # An ignored signal stays ignored across exec, and the mask is inherited: the
+            # command gets the defaults back and blocks nothing.
+            child.append(
+                os.posix_spawnp(argv[0], argv, dict(environ), setsigdef=_IGNORED, setsigmask=())
+            )
         except FileNotFoundError:
             raise CommandFailed(f"{argv[0]}: command not found", 127) from None
         except OSError as exc:
@@ -73,6 +79,7 @@ def run(argv: list[str], environ: Mapping[str, str]) -> int:
         _, status = os.waitpid(child[0], 0)
         return os.waitstatus_to_exitcode(status)
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 

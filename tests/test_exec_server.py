@@ -193,6 +193,9 @@ def test_the_exit_status_passes_through_and_the_endpoint_stops(home: Home) -> No
     assert missing.stderr == "awsenv: no-such-command-here: command not found\n"
 
 
+TRAPPED = 'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.1; done'
+
+
 def test_signals_reach_the_command_and_its_death_is_awsenvs(home: Home) -> None:
     assert home.awsenv("login", PROFILE).returncode == 0
     # SIGTERM sent to awsenv alone reaches the command, which says so and exits 42.
@@ -205,7 +208,7 @@ def test_signals_reach_the_command_and_its_death_is_awsenvs(home: Home) -> None:
             "--",
             "sh",
             "-c",
-            'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.1; done',
+            TRAPPED,
         ],
         env=home.environ(),
         stdout=subprocess.PIPE,
@@ -220,6 +223,27 @@ def test_signals_reach_the_command_and_its_death_is_awsenvs(home: Home) -> None:
     # A command killed by a signal: awsenv ends by the same signal.
     killed = home.awsenv("exec", "--server", PROFILE, "--", "sh", "-c", "kill -TERM $$")
     assert killed.returncode == -signal.SIGTERM
+
+
+def test_signals_are_forwarded_when_awsenv_starts_with_them_blocked(home: Home) -> None:
+    """A mask inherited blocked (a test runner's thread, some supervisors) held SIGTERM pending
+    in awsenv forever: not forwarded, not fatal, and the command blocked it too."""
+    assert home.awsenv("login", PROFILE).returncode == 0
+    process = subprocess.Popen(
+        [AWSENV, "exec", "--server", PROFILE, "--", "sh", "-c", TRAPPED],
+        env=home.environ(),
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}),
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline() == "ready\n"
+    process.send_signal(signal.SIGTERM)
+    try:
+        assert process.wait(timeout=20) == 42
+    finally:
+        process.kill()
+    assert process.stdout.read() == "got-term\n"
 
 
 def test_ctrl_c_leaves_awsenv_serving_while_the_command_winds_down(home: Home) -> None:
