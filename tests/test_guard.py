@@ -16,7 +16,7 @@ from pathlib import Path
 import pexpect
 import pytest
 from test_dirs import init_files, pinned, run  # noqa: F401 (init_files is a fixture)
-from test_prompt import TRACE, process_creations
+from test_prompt import TRACE, process_creations, traced_prompts
 
 from awsenv.emulator.federation import endpoint
 from conftest import SHELLS, Home
@@ -297,15 +297,8 @@ def test_prompts_with_a_production_profile_start_no_process(
         'test "$AWSENV_IDLE_DROP" = 600\n'
         "echo AWSENV-START\n" + ":\n" * PROMPTS + "echo AWSENV-END\nexit\n"
     )
-    result = subprocess.run(
-        ["strace", "-f", "-s", "200", "-o", str(trace), "-e", f"trace={TRACE}", *ARGV[shell]],
-        input=script,
-        env=marked.environ({"AWSENV_IDLE_DROP_MINUTES": "10"}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-    )
+    env = marked.environ({"AWSENV_IDLE_DROP_MINUTES": "10"})
+    result = traced_prompts(trace, ARGV[shell], script, env)
     assert result.returncode == 0, result.stderr
     created, prompts = process_creations(trace)
     assert prompts >= PROMPTS

@@ -493,6 +493,21 @@ TRACE = "execve,clone,clone3,fork,vfork,write"
 PROMPTS = 200
 
 
+def traced_prompts(
+    trace: Path, argv: list[str], script: str, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run an interactive shell on `script` under strace, which writes its calls to `trace`."""
+    return subprocess.run(
+        ["strace", "-f", "-s", "200", "-o", str(trace), "-e", f"trace={TRACE}", *argv],
+        input=script,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        start_new_session=True,
+    )
+
+
 def process_creations(trace: Path) -> tuple[int, int]:
     """Processes created between the START and END markers, and the prompts shown there."""
     lines = trace.read_text(errors="replace").splitlines()
@@ -522,15 +537,7 @@ def test_prompts_start_no_process_bash_zsh(home: Home, shell: str, tmp_path: Pat
         "echo AWSENV-START\n" + ":\n" * PROMPTS + "echo AWSENV-END\nexit\n"
     )
     argv = {"bash": ["bash", "--norc", "--noprofile", "-i"], "zsh": ["zsh", "--no-rcs", "-i"]}
-    result = subprocess.run(
-        ["strace", "-f", "-s", "200", "-o", str(trace), "-e", f"trace={TRACE}", *argv[shell]],
-        input=script,
-        env=home.environ(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        start_new_session=True,
-    )
+    result = traced_prompts(trace, argv[shell], script, home.environ())
     assert result.returncode == 0, result.stderr
     created, prompts = process_creations(trace)
     assert prompts >= PROMPTS
