@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from awsenv.errors import ConfigError
+from awsenv.files import RefusedFile, read_text
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing on every `use`
 if TYPE_CHECKING:
@@ -50,14 +51,17 @@ def _load(path: Path, mtime_ns: int, size: int) -> dict[str, Any]:
     else:
         import tomli as tomllib
     try:
-        with open(path, "rb") as f:
-            loaded: dict[str, Any] = tomllib.load(f)
-            return loaded
-    except FileNotFoundError:
-        return {}
+        # read_text: a FIFO, /dev/zero or a directory at this path is refused, never waited on.
+        text = read_text(path)
+        if text is None:
+            return {}
+        loaded: dict[str, Any] = tomllib.loads(text)
+        return loaded
+    except RefusedFile as exc:
+        raise ConfigError(str(exc)) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:  # tomllib decodes before it parses
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: {exc}") from None

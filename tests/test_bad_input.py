@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import socket
 import subprocess
 from datetime import datetime, timedelta, timezone
@@ -182,6 +183,24 @@ def test_settings_file_that_is_not_utf8(home: Home) -> None:
     settings.write_bytes(b'auto_login = "\xff"\n')
     result = home.awsenv("login", PROFILE, env={"AWSENV_AUTO_LOGIN": ""})
     assert_one_line_error(result, errors.EXIT_CONFIG, f"{settings}: not UTF-8 text")
+
+
+@pytest.mark.parametrize("args", [["use", PROFILE, "--shell", "bash"], ["login", PROFILE]])
+def test_settings_file_that_is_a_fifo(home: Home, args: list[str]) -> None:
+    # Nothing ever writes to it: a plain open() of the FIFO would wait for a writer forever.
+    settings = home.path / ".config" / "awsenv" / "config.toml"
+    settings.parent.mkdir(parents=True)
+    os.mkfifo(settings)
+    result = subprocess.run(
+        [AWSENV, *args],
+        env=home.environ({"AWSENV_AUTO_LOGIN": ""}),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=20,
+    )
+    assert_one_line_error(result, errors.EXIT_CONFIG, f"{settings} is not a regular file")
+    assert home.tokens() == []
 
 
 @pytest.mark.parametrize("region", ["moon base", "$(id)", "eu_west_1", "a" * 100])
