@@ -33,11 +33,14 @@ class CredentialsRejected(AwsenvError):
     """STS refused the keys: expired, unknown or badly signed."""
 
 
+class KeysExpired(CredentialsRejected):
+    """STS refused the keys as expired (ExpiredToken)."""
+
+
 # The error codes with which AWS services say "slow down".
 THROTTLING = ("TooManyRequestsException", "ThrottlingException", "Throttling")
+_EXPIRED_KEYS = ("ExpiredToken", "ExpiredTokenException")
 _BAD_KEYS = (
-    "ExpiredToken",
-    "ExpiredTokenException",
     "InvalidClientTokenId",
     "SignatureDoesNotMatch",
     "UnrecognizedClientException",
@@ -106,6 +109,8 @@ def service_errors(what: str) -> Iterator[None]:
             raise ServiceError(
                 f"{what}: throttled by the service, still after retries; try again shortly"
             ) from None
+        if code in _EXPIRED_KEYS:
+            raise KeysExpired(f"{what}: {redact.botocore_error(exc)}") from None
         if code in _BAD_KEYS:
             raise CredentialsRejected(f"{what}: {redact.botocore_error(exc)}") from None
         if code == "AccessDeniedException":

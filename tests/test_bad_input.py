@@ -135,6 +135,45 @@ def test_throttling_is_retried_then_reported(home: Home) -> None:
     assert_one_line_error(use(home), errors.EXIT_SERVICE, "throttled")
 
 
+def shell_keys(home: Home) -> dict[str, str]:
+    """The variables `awsenv use` exports for PROFILE's keys, but no AWS_PROFILE: `whoami`
+    then asks STS about the keys themselves."""
+    assert home.awsenv("login", PROFILE).returncode == 0
+    exported = home.awsenv("export", PROFILE)
+    assert exported.returncode == 0, exported.stderr
+    keys = json.loads(exported.stdout)
+    expiration = datetime.fromisoformat(keys["Expiration"])
+    return {
+        "AWS_ACCESS_KEY_ID": keys["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": keys["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": keys["SessionToken"],
+        "AWS_CREDENTIAL_EXPIRATION": keys["Expiration"],
+        "AWSENV_EXPIRATION": str(int(expiration.timestamp())),
+    }
+
+
+@pytest.mark.parametrize(
+    "expired", ["AWS_CREDENTIAL_EXPIRATION", "AWSENV_EXPIRATION", "at the service only"]
+)
+def test_whoami_with_expired_keys_in_the_shell(home: Home, expired: str) -> None:
+    keys = shell_keys(home)
+    home.emulator.expire("role_credentials")
+    past = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    if expired == "AWS_CREDENTIAL_EXPIRATION":  # botocore itself refuses these keys
+        keys[expired] = past.isoformat()
+        del keys["AWSENV_EXPIRATION"]
+    elif expired == "AWSENV_EXPIRATION":
+        keys[expired] = str(int(past.timestamp()))
+        del keys["AWS_CREDENTIAL_EXPIRATION"]
+    result = home.awsenv("whoami", env=keys)
+    when = "expired at 2026-01-02T03:04:05+00:00" if expired != "at the service only" else ""
+    assert_one_line_error(result, errors.EXIT_ERROR, f"the keys in this shell {when}".strip())
+    assert "awsenv use PROFILE" in result.stderr
+    assert "internal error" not in result.stderr
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        assert keys[name] not in result.stderr
+
+
 def test_auto_login_never(home: Home) -> None:
     result = use(home, AWSENV_AUTO_LOGIN="never")
     assert_one_line_error(result, errors.EXIT_LOGIN_REQUIRED, f"run: awsenv login {PROFILE}")
