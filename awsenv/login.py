@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from awsenv import locks, settings, sso, tokens, ui
 from awsenv.awsapi import InvalidClient, InvalidGrant, TokenRejected
@@ -39,6 +42,8 @@ from awsenv.timefmt import utc_now
 # whole sign-in timeout. A holder that dies frees the lock at once, so this bound is only
 # reached when the holder hangs.
 LOCK_WAIT = sso.LOGIN_TIMEOUT + 30.0
+# The name of a token cache file, without .json: sha1 hex (tokens.token_cache_key).
+_CACHE_KEY = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -82,9 +87,18 @@ def _locked(name: str, work: str) -> Iterator[None]:
         ) from None
 
 
+def session_lock_name(cache_key: str) -> str:
+    """The lock of the sso-session whose token is cached as `<cache_key>.json`."""
+    return f"sso-{cache_key}"
+
+
 def _session_lock(target: SsoTarget) -> contextlib.AbstractContextManager[None]:
     key = tokens.token_cache_key(target.start_url, target.session_name)
-    return _locked(f"sso-{key}", f"a sign-in to {target.label} (or its renewal)")
+    return _session_locked(key, target.label)
+
+
+def _session_locked(cache_key: str, label: str) -> contextlib.AbstractContextManager[None]:
+    return _locked(session_lock_name(cache_key), f"a sign-in to {label} (or its renewal)")
 
 
 def sign_in(
@@ -247,21 +261,23 @@ def logout(targets: list[SsoTarget] | None) -> list[str]:
 
     Each token is revoked at the portal (errors ignored), its file deleted, and the cached role
     credentials of those sessions removed. Client registrations stay for the next sign-in.
-    Returns the labels of the sessions signed out.
+    Each session is signed out under its lock: a renewal in progress would otherwise write the
+    token back after it was deleted. Returns the labels of the sessions signed out.
     """
     signed_out: list[str] = []
     if targets is None:
         directory = tokens.sso_cache_dir()
         for path in sorted(directory.glob("*.json")) if directory.is_dir() else []:
-            try:
-                data = read_json(path) or {}
-            except (OSError, ValueError):
+            found = _cached_token_data(path)
+            if found is None:
                 continue
-            if not data.get("accessToken"):
-                continue
-            label = str(data.get("startUrl") or path.name)
-            _revoke(label, str(data.get("region") or ""), str(data["accessToken"]))
-            path.unlink(missing_ok=True)
+            label = str(found.get("startUrl") or path.name)
+            with _session_lock_of_file(path, label):
+                data = _cached_token_data(path)  # as the renewal that held the lock left it
+                if data is None:
+                    continue
+                _revoke(label, str(data.get("region") or ""), str(data["accessToken"]))
+                path.unlink(missing_ok=True)
             signed_out.append(label)
         remove_sso_role_caches(None)
         return signed_out
@@ -271,16 +287,34 @@ def logout(targets: list[SsoTarget] | None) -> list[str]:
         if key in seen:
             continue
         seen.add(key)
-        try:
-            token = tokens.load_token(target.start_url, target.session_name)
-        except tokens.CorruptCacheFile:
-            token = None
-        if token is not None:
-            _revoke(target.label, target.region, token.access_token)
-        if tokens.remove_token(target.start_url, target.session_name) or token is not None:
-            signed_out.append(target.label)
+        with _session_lock(target):
+            try:
+                token = tokens.load_token(target.start_url, target.session_name)
+            except tokens.CorruptCacheFile:
+                token = None
+            if token is not None:
+                _revoke(target.label, target.region, token.access_token)
+            if tokens.remove_token(target.start_url, target.session_name) or token is not None:
+                signed_out.append(target.label)
     remove_sso_role_caches(targets)
     return signed_out
+
+
+def _cached_token_data(path: Path) -> dict[str, Any] | None:
+    """The token in an SSO cache file; None for a client registration or an unreadable file."""
+    try:
+        data = read_json(path) or {}
+    except (OSError, ValueError):
+        return None
+    return data if data.get("accessToken") else None
+
+
+def _session_lock_of_file(path: Path, label: str) -> contextlib.AbstractContextManager[None]:
+    """The session lock of the token cached in `path`, named after its file as renewals name it
+    (tokens.token_path); none for a file no renewal writes (its name is no cache key)."""
+    if not _CACHE_KEY.fullmatch(path.stem):
+        return contextlib.nullcontext()
+    return _session_locked(path.stem, label)
 
 
 def _revoke(label: str, region: str, access_token: str) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from awsenv import errors
+from awsenv import errors, locks, login, tokens
 from awsenv.emulator.server import Emulator
 from awsenv.login import LOCK_WAIT
 from conftest import AWSENV, Home
@@ -195,3 +195,33 @@ def test_a_never_waiter_does_not_sign_in_when_the_holder_fails(home: Home, tmp_p
     assert "awsenv login" in (tmp_path / "waiter.err").read_text()
     assert _sign_ins(home.emulator) == 0
     assert _count(home.emulator, "RegisterClient") == 1  # the holder's
+
+
+@pytest.mark.parametrize("args", [["logout", ROLES[0]], ["logout", "--all"]])
+def test_logout_waits_for_a_renewal_in_progress(
+    home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """A refresh that finished after logout would write the token back: logout takes the
+    session's lock too, so it waits for the renewal, then deletes what it left."""
+    assert home.awsenv("login", ROLES[0]).returncode == 0
+    key = tokens.token_cache_key("https://d-9876543210.awsapps.com/start", "company-1-sso")
+    token = home.sso_cache / f"{key}.json"
+    assert token.exists()
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", home.env["XDG_DATA_HOME"])  # where the locks live
+    log = tmp_path / "logout.err"
+    with locks.exclusive(login.session_lock_name(key), wait=0, waiting=lambda: None):
+        with open(log, "w") as err:
+            logout = subprocess.Popen(
+                [AWSENV, *args],
+                env=home.environ(),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+        _wait_for(lambda: WAITING in log.read_text() or logout.poll() is not None, 60, "logout")
+        assert logout.poll() is None, log.read_text()
+        assert token.exists()
+    assert logout.wait(timeout=60) == 0, log.read_text()
+    assert not token.exists()
+    assert "signed out of" in log.read_text()
