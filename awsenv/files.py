@@ -67,10 +67,29 @@ def read_text(path: Path, *, limit: int = MAX_TEXT, private: bool = False) -> st
 
 
 def _check_private(path: Path, info: os.stat_result) -> None:
-    if info.st_uid != os.geteuid():
+    if someone_elses(info.st_uid):
         raise RefusedFile(path, f"is owned by uid {info.st_uid}, not you")
-    if info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+    if writable_by_others(info.st_mode):
         raise RefusedFile(path, "is writable by other users")
+
+
+# The rule for a file whose content awsenv trusts (caches of secrets, `.awsenv` files, the
+# trust store): it is the user's own, and no one else may change it. Both halves live here.
+
+
+def someone_elses(uid: int) -> bool:
+    """Whether a file owned by `uid` belongs to someone other than the user running awsenv."""
+    return uid != os.geteuid()
+
+
+def writable_by_others(mode: int) -> bool:
+    """Whether group or others may write a file of this `mode`."""
+    return bool(mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def is_private(info: os.stat_result) -> bool:
+    """Whether the file `info` describes is the user's own and no one else may write it."""
+    return not someone_elses(info.st_uid) and not writable_by_others(info.st_mode)
 
 
 def cache_dir() -> Path:

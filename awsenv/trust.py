@@ -177,13 +177,12 @@ def owner(uid: int) -> str:
 
 def refusal(checked: Checked) -> str | None:
     """Why this file may never take effect, whatever the trust store says; None when it may."""
-    me = os.geteuid()
     real = "" if checked.real == checked.path else f" (a symlink to {shown(checked.real)})"
-    if checked.link_uid is not None and checked.link_uid != me:
+    if checked.link_uid is not None and files.someone_elses(checked.link_uid):
         return f"{shown(checked.path)} is a symlink owned by {owner(checked.link_uid)}, not you"
-    if checked.uid != me:
+    if files.someone_elses(checked.uid):
         return f"{shown(checked.path)}{real} is owned by {owner(checked.uid)}, not you"
-    if checked.mode & (stat.S_IWGRP | stat.S_IWOTH):
+    if files.writable_by_others(checked.mode):
         return (
             f"{shown(checked.path)}{real} is writable by group or others "
             f"(fix: chmod go-w {shown(checked.real)})"
@@ -227,7 +226,7 @@ class TrustStore:
                 info = os.stat(directory)
             except FileNotFoundError:
                 continue
-            if info.st_uid != os.geteuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            if not files.is_private(info):
                 raise RefusedFile(
                     f"the trust store {shown(str(directory))} is writable by someone else "
                     f"(fix: chmod 700 it, owned by you)"
