@@ -53,12 +53,21 @@ _BAD_KEYS = (
 # may have taken one, asking again cannot succeed, so a longer wait and one retry only.
 # Role keys (and STS) are idempotent and throttled under load: shorter waits, three tries.
 # The most a call can take is tries x (connect + answer) plus backoff: about 30 s either way.
-PATIENCE = {"sso-oidc": (3, 10, 2), "sso": (3, 5, 3), "sts": (3, 5, 3)}
+# The portal's account and role listing ("sso-listing") retries throttling itself, with a
+# backoff its threads share (sso.Backoff), as botocore's retry quota runs dry under many
+# throttled calls at once: botocore tries once, so that one try may wait longer.
+PATIENCE = {
+    "sso-oidc": (3, 10, 2),
+    "sso": (3, 5, 3),
+    "sso-listing": (3, 30, 1),
+    "sts": (3, 5, 3),
+}
 
 
-def client_config(service: str, region: str | None, **options: Any) -> Config:
-    """The timeouts and retries of PATIENCE for `service`, with `options` (Config's)."""
-    connect, read, tries = PATIENCE[service]
+def client_config(calls: str, region: str | None, **options: Any) -> Config:
+    """The timeouts and retries of PATIENCE for `calls` (a service, or "sso-listing"), with
+    `options` (Config's)."""
+    connect, read, tries = PATIENCE[calls]
     return Config(
         region_name=region,
         retries={"mode": "standard", "total_max_attempts": tries},
@@ -68,17 +77,25 @@ def client_config(service: str, region: str | None, **options: Any) -> Config:
     )
 
 
-def client(service: str, region: str, credentials: Credentials | None = None) -> Any:
-    """A client that signs with `credentials`, or an unsigned one (the SSO APIs need none).
+def client(
+    service: str,
+    region: str,
+    credentials: Credentials | None = None,
+    *,
+    calls: str | None = None,
+    **options: Any,
+) -> Any:
+    """A client that signs with `credentials`, or an unsigned one (the SSO APIs need none),
+    patient as PATIENCE says for `calls` (default: the service's), with Config `options`.
 
     The session is bare: the profile named in AWS_PROFILE (maybe the one being repaired) must
     not be loaded, yet AWS_ENDPOINT_URL_* still apply as they do for the AWS CLI.
     """
     session = boto3.Session()
     session._session.set_config_variable("profile", None)
-    config = client_config(
-        service, region, **({} if credentials else {"signature_version": UNSIGNED})
-    )
+    if credentials is None:
+        options["signature_version"] = UNSIGNED
+    config = client_config(calls or service, region, **options)
     if credentials is None:
         return session.client(service, config=config)
     return session.client(

@@ -396,24 +396,10 @@ class Backoff:
 def portal_client(region: str, connections: int) -> Any:
     """An unsigned portal client for `connections` threads at once.
 
-    Throttling is retried by `Backoff` (the caller's policy), not by botocore, whose retry quota
-    runs dry under many concurrent throttled calls; its connection pool is sized to the threads.
+    Throttling is retried by `Backoff` (the caller's policy), not by botocore (see
+    awsapi.PATIENCE); its connection pool is sized to the threads.
     """
-    import boto3
-    from botocore import UNSIGNED
-    from botocore.config import Config
-
-    session = boto3.Session()
-    session._session.set_config_variable("profile", None)
-    config = Config(
-        region_name=region,
-        signature_version=UNSIGNED,
-        retries={"mode": "standard", "total_max_attempts": 1},
-        max_pool_connections=max(connections, 1),
-        connect_timeout=5,
-        read_timeout=30,
-    )
-    return session.client("sso", config=config)
+    return _aws_client("sso", region, calls="sso-listing", max_pool_connections=max(connections, 1))
 
 
 def _call(fetch: Callable[[], dict[str, Any]], what: str, backoff: Backoff) -> dict[str, Any]:
